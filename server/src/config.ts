@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { envSchema } from 'env-schema';
+import { type Static, Type } from 'typebox';
+
+const HttpUrl = (fallback: string) =>
+  Type.String({ pattern: '^https?://[^\\s]+$', default: fallback });
+
+const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: 'localhost' }),
+  /** Unset: an embedded PGlite database under DATA_DIR. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATA_DIR: Type.String({
+    minLength: 1,
+    default: fileURLToPath(new URL('../../data/server', import.meta.url)),
+  }),
+  USER_API_URL: HttpUrl('http://localhost:8090'),
+  FILE_STORE_URL: HttpUrl('http://localhost:8081'),
+  /** Base of every `audioUrl` the API hands out: how browsers reach this server. */
+  PUBLIC_URL: HttpUrl('http://localhost:8080'),
+  /** Comma-separated origins allowed by CORS. */
+  CORS_ORIGINS: Type.String({
+    default: 'http://localhost,http://localhost:5173,http://127.0.0.1:5173',
+  }),
+  MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+  }),
+});
+
+type RawConfig = Static<typeof ConfigSchema>;
+
+export type Config = Omit<RawConfig, 'CORS_ORIGINS'> & { CORS_ORIGINS: string[] };
+
+/** Reads and validates the settings once; a wrong value throws with the variable's name. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let raw: RawConfig;
+  try {
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: env, dotenv: false });
+  } catch (error) {
+    throw new Error(`server: invalid settings: ${(error as Error).message}`);
+  }
+  const origins = raw.CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!URL.canParse(origin))
+      throw new Error(`server: invalid settings: CORS_ORIGINS has "${origin}", not a URL`);
+  }
+  return { ...raw, CORS_ORIGINS: origins };
+}
