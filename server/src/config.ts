@@ -23,6 +23,10 @@ const ConfigSchema = Type.Object({
     default: 'http://localhost,http://localhost:5173,http://127.0.0.1:5173',
   }),
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+  /** An `uploading` or `deleting` row idle this long counts as abandoned and is reaped. */
+  REAPER_STALE_AFTER_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
+  /** How often the reaper looks for abandoned rows (it also runs once at start-up). */
+  REAPER_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
   }),
@@ -36,7 +40,7 @@ export type Config = Omit<RawConfig, 'CORS_ORIGINS'> & { CORS_ORIGINS: string[] 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   let raw: RawConfig;
   try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: env, dotenv: false });
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: env, env: false, dotenv: false });
   } catch (error) {
     throw new Error(`server: invalid settings: ${(error as Error).message}`);
   }

@@ -19,7 +19,7 @@ export type Config = Static<typeof ConfigSchema>;
 /** Reads and validates the settings once; a wrong value throws with the variable's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false });
+    return envSchema<Config>({ schema: ConfigSchema, data: env, env: false, dotenv: false });
   } catch (error) {
     throw new Error(`user_api: invalid settings: ${(error as Error).message}`);
   }

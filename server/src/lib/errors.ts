@@ -1,0 +1,42 @@
+import createError from '@fastify/error';
+
+/**
+ * Every error the API answers with, by its stable `code`. Handlers throw these; the error
+ * plugin turns them into `{statusCode, error, message, code}`.
+ */
+export const Errors = {
+  invalidUserId: createError(
+    'INVALID_USER_ID',
+    'X-User-Id must be an integer from 1 to 2147483647 in plain decimal',
+    400,
+  ),
+  authRequired: createError('AUTH_REQUIRED', 'Send your user id in the X-User-Id header', 401),
+  unknownUser: createError('UNKNOWN_USER', 'No user has id %s', 401),
+  userExists: createError('USER_EXISTS', 'A user with id %s already exists', 409),
+  notOwner: createError('NOT_OWNER', 'Only the uploader can delete this sound', 403),
+  soundNotFound: createError('SOUND_NOT_FOUND', 'No sound has id %s', 404),
+  noFile: createError('NO_FILE', 'Send the sound as a multipart part named "file"', 400),
+  emptyFile: createError('EMPTY_FILE', 'The uploaded file is empty', 400),
+  tooManyFiles: createError('TOO_MANY_FILES', 'Send exactly one file per upload', 400),
+  titleTooLong: createError('TITLE_TOO_LONG', 'The title may have at most %s characters', 400),
+  unexpectedField: createError('UNEXPECTED_FIELD', 'Unexpected multipart field "%s"', 400),
+  fileTooLarge: createError('FILE_TOO_LARGE', 'The file is larger than the limit of %s bytes', 413),
+  notAudio: createError('UNSUPPORTED_MEDIA_TYPE', '%s', 415),
+  rangeNotSatisfiable: createError(
+    'RANGE_NOT_SATISFIABLE',
+    'The requested range is outside the file',
+    416,
+  ),
+  invalidCursor: createError('INVALID_CURSOR', 'The cursor is not one this API handed out', 400),
+  userApiUnavailable: createError(
+    'USER_API_UNAVAILABLE',
+    'The user service is unavailable; try again shortly',
+    503,
+  ),
+  storageUnavailable: createError(
+    'STORAGE_UNAVAILABLE',
+    'The file store is unavailable; try again shortly',
+    503,
+  ),
+  uploadAborted: createError('UPLOAD_ABORTED', 'The upload was cut off before it finished', 400),
+} as const;

@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin';
+import { createFileStore, type FileStore } from '../backends/file-store.ts';
+import { createUserApi, type UserApi } from '../backends/user-api.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    userApi: UserApi;
+    fileStore: FileStore;
+  }
+}
+
+/** HTTP clients (undici pools) for the two internal services, closed on shutdown. */
+export default fp(
+  async (fastify) => {
+    const userApi = createUserApi(fastify.config.USER_API_URL);
+    const fileStore = createFileStore(fastify.config.FILE_STORE_URL);
+    fastify.decorate('userApi', userApi);
+    fastify.decorate('fileStore', fileStore);
+    fastify.addHook('onClose', async () => {
+      await Promise.all([userApi.close(), fileStore.close()]);
+    });
+  },
+  { name: 'backends', dependencies: ['config'] },
+);

@@ -1,0 +1,66 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../lib/errors.ts';
+
+/** Our own 5xx errors (503s) carry messages written for clients; any other 5xx does not. */
+const OWN_CODES = new Set<string>(Object.values(Errors).map((ErrorClass) => new ErrorClass().code));
+
+/** Codes of errors raised by Fastify and its plugins, renamed into our stable vocabulary. */
+const FRAMEWORK_CODES: Record<string, { code: string; statusCode?: number }> = {
+  FST_ERR_VALIDATION: { code: 'INVALID_REQUEST' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_CONTENT_TYPE' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_REQUEST' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'NOT_MULTIPART', statusCode: 415 },
+  FST_FILES_LIMIT: { code: 'TOO_MANY_FILES', statusCode: 400 },
+  FST_PARTS_LIMIT: { code: 'TOO_MANY_PARTS', statusCode: 400 },
+  FST_FIELDS_LIMIT: { code: 'TOO_MANY_FIELDS', statusCode: 400 },
+  FST_PROTO_VIOLATION: { code: 'INVALID_REQUEST', statusCode: 400 },
+  FST_ERR_NOT_FOUND: { code: 'ROUTE_NOT_FOUND' },
+};
+
+/**
+ * The one error handler: every failure becomes `{statusCode, error, message, code}`. Below 500
+ * the message is for the client; at 500 and above it is generic and the cause is logged.
+ */
+export default fp(
+  async (fastify) => {
+    fastify.setErrorHandler((error: FastifyError, request, reply) => {
+      const renamed = error.code ? FRAMEWORK_CODES[error.code] : undefined;
+      let statusCode = renamed?.statusCode ?? error.statusCode ?? 500;
+      if (statusCode < 400 || statusCode > 599) statusCode = 500;
+      const code = renamed?.code ?? error.code;
+
+      // An upload rejected midway (too large, not audio, storage down) leaves body bytes
+      // unread. Read and discard them so the client gets to see this answer, and close the
+      // connection after it, since its position in the stream is no longer trustworthy.
+      if (!request.raw.complete) {
+        reply.header('connection', 'close');
+        request.raw.resume();
+      }
+
+      if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.info({ code, message: error.message }, 'request rejected');
+
+      const exposed = statusCode < 500 || (code !== undefined && OWN_CODES.has(code));
+      return reply.code(statusCode).send({
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: exposed ? error.message : 'Something went wrong on our side',
+        code: exposed && code ? code : statusCode >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
+      });
+    });
+
+    fastify.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `No route for ${request.method} ${request.url}`,
+        code: 'ROUTE_NOT_FOUND',
+      }),
+    );
+  },
+  { name: 'errors' },
+);

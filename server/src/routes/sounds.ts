@@ -1,0 +1,148 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { Errors } from '../lib/errors.ts';
+import { errorReplies } from '../schemas/common.ts';
+import { SoundListQuery, SoundParams } from '../schemas/sound.ts';
+import { decodeCursor, encodeCursor } from '../sounds/cursor.ts';
+import { deleteSound } from '../sounds/delete.ts';
+import { MAX_TITLE_LENGTH } from '../sounds/filename.ts';
+import { sendSoundAudio } from '../sounds/playback.ts';
+import { presentSound } from '../sounds/present.ts';
+import { findReadySound, listReadySounds } from '../sounds/repository.ts';
+import { receiveUpload } from '../sounds/upload.ts';
+
+const DEFAULT_PAGE_SIZE = 20;
+
+const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { db, fileStore, config } = fastify;
+
+  fastify.get(
+    '/sounds',
+    {
+      schema: {
+        tags: ['sounds'],
+        summary: 'List sounds, newest first',
+        description: 'Keyset-paginated: pass `nextCursor` back as `cursor` for the next page.',
+        querystring: SoundListQuery,
+        response: { 200: Type.Ref('SoundList'), ...errorReplies(400) },
+      },
+    },
+    async (request) => {
+      const { limit = DEFAULT_PAGE_SIZE, cursor, userId } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const rows = await listReadySounds(db, { limit, userId, after });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => presentSound(row, config.PUBLIC_URL)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+      };
+    },
+  );
+
+  fastify.get(
+    '/sounds/:id',
+    {
+      schema: {
+        tags: ['sounds'],
+        summary: 'Get one sound',
+        params: SoundParams,
+        response: { 200: Type.Ref('Sound'), ...errorReplies(400, 404) },
+      },
+    },
+    async (request) => {
+      const sound = await findReadySound(db, request.params.id);
+      if (!sound) throw new Errors.soundNotFound(request.params.id);
+      return presentSound(sound, config.PUBLIC_URL);
+    },
+  );
+
+  fastify.get(
+    '/sounds/:id/audio',
+    {
+      schema: {
+        tags: ['sounds'],
+        summary: 'Stream a sound',
+        description:
+          'The audio bytes with their real Content-Type. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).',
+        params: SoundParams,
+        response: {
+          200: {
+            description: 'The whole file',
+            content: { 'audio/*': { schema: Type.String({ format: 'binary' }) } },
+          },
+          206: {
+            description: 'The requested range',
+            content: { 'audio/*': { schema: Type.String({ format: 'binary' }) } },
+          },
+          304: Type.Null({ description: 'Not modified' }),
+          ...errorReplies(400, 404, 416, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const sound = await findReadySound(db, request.params.id);
+      if (!sound) throw new Errors.soundNotFound(request.params.id);
+      return sendSoundAudio(fileStore, sound, request, reply);
+    },
+  );
+
+  fastify.post(
+    '/sounds',
+    {
+      preHandler: fastify.requireUser,
+      // The multipart body is validated while it streams (see receiveUpload); the schema
+      // below only documents it.
+      validatorCompiler: () => () => true,
+      schema: {
+        tags: ['sounds'],
+        summary: 'Upload a sound',
+        description: `One audio file in the part \`file\` (mp3, wav, ogg, opus, flac, m4a, aac, webm, aiff; at most ${config.MAX_UPLOAD_BYTES} bytes) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension).`,
+        security: [{ userId: [] }],
+        consumes: ['multipart/form-data'],
+        body: Type.Object({
+          file: Type.String({ format: 'binary' }),
+          title: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH })),
+        }),
+        response: { 201: Type.Ref('Sound'), ...errorReplies(400, 401, 413, 415, 503) },
+      },
+    },
+    async (request, reply) => {
+      const row = await receiveUpload(request, request.userId as number, {
+        db,
+        fileStore,
+        log: request.log,
+        maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
+      });
+      return reply.code(201).send(presentSound(row, config.PUBLIC_URL));
+    },
+  );
+
+  fastify.delete(
+    '/sounds/:id',
+    {
+      preHandler: fastify.requireUser,
+      schema: {
+        tags: ['sounds'],
+        summary: 'Delete one of your sounds',
+        security: [{ userId: [] }],
+        params: SoundParams,
+        response: {
+          204: Type.Null({ description: 'Deleted' }),
+          ...errorReplies(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      await deleteSound(
+        { db, fileStore, log: request.log },
+        request.params.id,
+        request.userId as number,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default sounds;

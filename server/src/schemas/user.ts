@@ -1,0 +1,8 @@
+import { Type } from 'typebox';
+import { UserId } from './common.ts';
+
+export const NewUser = Type.Object(
+  { id: UserId },
+  { additionalProperties: false, $id: 'NewUser', title: 'NewUser' },
+);
+export const User = Type.Object({ id: UserId }, { $id: 'User', title: 'User' });

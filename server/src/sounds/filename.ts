@@ -1,0 +1,21 @@
+import { basename, extname } from 'node:path';
+
+const MAX_FILENAME_LENGTH = 255;
+export const MAX_TITLE_LENGTH = 200;
+
+/**
+ * The uploader's filename, kept as metadata: without any folder part (some clients send
+ * `C:\music\a.mp3`), control characters or surrounding spaces.
+ */
+export function cleanFilename(raw: string | undefined): string {
+  const withoutFolders = basename((raw ?? '').replaceAll('\\', '/'));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  const cleaned = withoutFolders.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return cleaned.slice(0, MAX_FILENAME_LENGTH) || 'sound';
+}
+
+/** The title a sound gets when the uploader gives none: its filename without the extension. */
+export function defaultTitle(filename: string): string {
+  const stem = filename.slice(0, filename.length - extname(filename).length).trim();
+  return (stem || filename).slice(0, MAX_TITLE_LENGTH);
+}

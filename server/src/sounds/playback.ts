@@ -1,0 +1,85 @@
+import { create as contentDisposition } from 'content-disposition';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FileStore } from '../backends/file-store.ts';
+import { discardBody } from '../backends/http.ts';
+import type { SoundRow } from '../db/schema.ts';
+import { Errors } from '../lib/errors.ts';
+
+// What the browser asks (ranges, revalidation) goes through to file_store unchanged…
+const FORWARDED_REQUEST_HEADERS = [
+  'range',
+  'if-range',
+  'if-none-match',
+  'if-modified-since',
+] as const;
+// …and what file_store answers about the bytes comes back unchanged.
+const FORWARDED_REPLY_HEADERS = [
+  'content-length',
+  'content-range',
+  'accept-ranges',
+  'etag',
+  'last-modified',
+] as const;
+
+/**
+ * GET and HEAD /sounds/:id/audio: file_store's bytes, with its answer to Range (206, 416) and
+ * conditional requests (304), but this sound's real Content-Type and original filename. A
+ * client that goes away aborts the upstream request, so no transfer runs on for nobody.
+ */
+export async function sendSoundAudio(
+  fileStore: FileStore,
+  sound: SoundRow,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const upstream = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) upstream.abort();
+  });
+
+  const file = await fileStore.openSoundFile(sound.storageKey, {
+    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    headers,
+    signal: upstream.signal,
+  });
+
+  if (file.statusCode === 416) {
+    await discardBody(file.body);
+    const error = new Errors.rangeNotSatisfiable();
+    return reply
+      .code(416)
+      .header('content-range', String(file.headers['content-range'] ?? `bytes */${sound.size}`))
+      .send({
+        statusCode: 416,
+        error: 'Range Not Satisfiable',
+        message: error.message,
+        code: error.code,
+      });
+  }
+  if (![200, 206, 304].includes(file.statusCode)) {
+    await discardBody(file.body);
+    if (file.statusCode === 404)
+      request.log.error({ soundId: sound.id }, 'a ready sound has no file');
+    throw new Errors.storageUnavailable({
+      cause: new Error(`file_store answered ${file.statusCode}`),
+    });
+  }
+
+  for (const name of FORWARDED_REPLY_HEADERS) {
+    const value = file.headers[name];
+    if (value !== undefined) reply.header(name, value);
+  }
+  reply
+    .code(file.statusCode)
+    .header('accept-ranges', 'bytes')
+    .header('content-type', sound.contentType)
+    .header('content-disposition', contentDisposition(sound.filename, { type: 'inline' }))
+    // A sound's bytes never change (a new upload gets a new id), so caches may keep them.
+    .header('cache-control', 'public, max-age=31536000, immutable');
+  return reply.send(file.body);
+}

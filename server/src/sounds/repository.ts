@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { type SoundRow, sounds } from '../db/schema.ts';
+import type { CursorPosition } from './cursor.ts';
+
+/** All SQL about sounds, one function per question the flows ask. */
+
+export async function insertUploadingSound(
+  db: Database,
+  values: { userId: number; title: string; filename: string; contentType: string },
+): Promise<SoundRow> {
+  const [row] = await db
+    .insert(sounds)
+    .values({ ...values, id: randomUUID(), storageKey: randomUUID(), status: 'uploading' })
+    .returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/** The upload's heartbeat: a live upload keeps its row fresh, so the reaper leaves it alone. */
+export async function touchSound(db: Database, id: string): Promise<void> {
+  await db.update(sounds).set({ updatedAt: sql`now()` }).where(eq(sounds.id, id));
+}
+
+/** `uploading → ready`; the published time orders the listing. Undefined if the row is gone. */
+export async function publishSound(
+  db: Database,
+  id: string,
+  values: { title: string; size: number; durationMs: number | null },
+): Promise<SoundRow | undefined> {
+  const [row] = await db
+    .update(sounds)
+    .set({ ...values, status: 'ready', createdAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(sounds.id, id), eq(sounds.status, 'uploading')))
+    .returning();
+  return row;
+}
+
+export async function findReadySound(db: Database, id: string): Promise<SoundRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sounds)
+    .where(and(eq(sounds.id, id), eq(sounds.status, 'ready')));
+  return row;
+}
+
+/** Newest first; one row more than asked tells whether another page follows. */
+export async function listReadySounds(
+  db: Database,
+  options: { limit: number; userId?: number | undefined; after?: CursorPosition | undefined },
+): Promise<SoundRow[]> {
+  const { limit, userId, after } = options;
+  return db
+    .select()
+    .from(sounds)
+    .where(
+      and(
+        eq(sounds.status, 'ready'),
+        userId === undefined ? undefined : eq(sounds.userId, userId),
+        after === undefined
+          ? undefined
+          : sql`(${sounds.createdAt}, ${sounds.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`,
+      ),
+    )
+    .orderBy(desc(sounds.createdAt), desc(sounds.id))
+    .limit(limit + 1);
+}
+
+/** `ready → deleting`, only once: of two concurrent deletes, one gets the row. */
+export async function markSoundDeleting(db: Database, id: string): Promise<SoundRow | undefined> {
+  const [row] = await db
+    .update(sounds)
+    .set({ status: 'deleting', updatedAt: sql`now()` })
+    .where(and(eq(sounds.id, id), eq(sounds.status, 'ready')))
+    .returning();
+  return row;
+}
+
+export async function deleteSoundRow(db: Database, id: string): Promise<void> {
+  await db.delete(sounds).where(eq(sounds.id, id));
+}
+
+/**
+ * Claims one unfinished row (an upload or delete idle for longer than `staleAfterMs`) for the
+ * reaper. The claim is a lease: it bumps `updated_at`, so another replica skips the row until
+ * the lease itself goes stale, and `SKIP LOCKED` keeps two replicas off the same row at once.
+ */
+export async function claimStaleSound(
+  db: Database,
+  staleAfterMs: number,
+): Promise<SoundRow | undefined> {
+  const cutoff = sql`now() - make_interval(secs => ${staleAfterMs / 1000})`;
+  const candidate = db
+    .select({ id: sounds.id })
+    .from(sounds)
+    .where(and(ne(sounds.status, 'ready'), lt(sounds.updatedAt, cutoff)))
+    .orderBy(asc(sounds.updatedAt))
+    .limit(1)
+    .for('update', { skipLocked: true });
+  const [row] = await db
+    .update(sounds)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(sounds.id, sql`(${candidate})`))
+    .returning();
+  return row;
+}

@@ -1,0 +1,176 @@
+import type { Readable } from 'node:stream';
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FileStore } from '../backends/file-store.ts';
+import type { Database } from '../db/client.ts';
+import type { SoundRow } from '../db/schema.ts';
+import { Errors } from '../lib/errors.ts';
+import { detectAudioType, SNIFF_BYTES } from './audio-type.ts';
+import { startDurationProbe } from './duration.ts';
+import { cleanFilename, defaultTitle, MAX_TITLE_LENGTH } from './filename.ts';
+import { readHead } from './read-head.ts';
+import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
+
+export interface UploadDependencies {
+  db: Database;
+  fileStore: FileStore;
+  log: FastifyBaseLogger;
+  maxUploadBytes: number;
+  /** How often a live upload refreshes its row (well under the reaper's staleness limit). */
+  heartbeatMs: number;
+}
+
+/** A file that reached storage; its row is still `uploading`. */
+interface StoredUpload {
+  row: SoundRow;
+  size: number;
+  durationMs: number | null;
+}
+
+/**
+ * POST /sounds, as DESIGN.md's upload flow: the one file part streams through to file_store
+ * while its row is `uploading`; the row turns `ready` only once every part has been read. Any
+ * failure removes what was stored (file and row) before the error is answered; if file_store
+ * cannot even be reached for that, the row stays `uploading` and the reaper removes both later.
+ */
+export async function receiveUpload(
+  request: FastifyRequest,
+  userId: number,
+  deps: UploadDependencies,
+): Promise<SoundRow> {
+  const parts = request.parts({
+    limits: {
+      fileSize: deps.maxUploadBytes,
+      files: 1,
+      fields: 1,
+      parts: 2,
+      fieldSize: 4 * MAX_TITLE_LENGTH,
+    },
+  });
+  let title: string | undefined;
+  let stored: StoredUpload | undefined;
+  try {
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        if (part.fieldname !== 'title') throw new Errors.unexpectedField(part.fieldname);
+        title = readTitle(part.value);
+      } else if (part.fieldname !== 'file') {
+        part.file.destroy();
+        throw new Errors.unexpectedField(part.fieldname);
+      } else {
+        stored = await storeFilePart(part, userId, deps);
+      }
+    }
+    if (!stored) throw new Errors.noFile();
+    const row = await publishSound(deps.db, stored.row.id, {
+      title: title ?? stored.row.title,
+      size: stored.size,
+      durationMs: stored.durationMs,
+    });
+    if (!row)
+      throw new Errors.storageUnavailable({
+        cause: new Error('upload row vanished before publishing'),
+      });
+    return row;
+  } catch (error) {
+    if (stored) await discardUpload(stored.row, deps);
+    throw error;
+  }
+}
+
+function readTitle(value: unknown): string | undefined {
+  const title = String(value ?? '').trim();
+  if (title.length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
+  return title || undefined;
+}
+
+async function storeFilePart(
+  part: MultipartFile,
+  userId: number,
+  deps: UploadDependencies,
+): Promise<StoredUpload> {
+  const file = part.file;
+  // In stream mode the size limit does not throw: the stream just ends early, flagged here.
+  let tooLarge = false;
+  const upstream = new AbortController();
+  file.once('limit', () => {
+    tooLarge = true;
+    upstream.abort();
+  });
+
+  const head = await readHead(file, SNIFF_BYTES).catch((cause) => {
+    throw new Errors.uploadAborted({ cause });
+  });
+  if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+  if (head.length === 0) throw new Errors.emptyFile();
+  const contentType = await detectAudioType(head);
+  if (!contentType) {
+    file.destroy();
+    throw new Errors.notAudio(
+      'The file is not a supported audio format (mp3, wav, ogg, opus, flac, m4a, aac, webm or aiff)',
+    );
+  }
+
+  const filename = cleanFilename(part.filename);
+  const row = await insertUploadingSound(deps.db, {
+    userId,
+    title: defaultTitle(filename),
+    filename,
+    contentType,
+  });
+  const heartbeat = setInterval(() => {
+    touchSound(deps.db, row.id).catch((error) =>
+      deps.log.warn({ err: error }, 'upload heartbeat failed'),
+    );
+  }, deps.heartbeatMs);
+
+  const probe = startDurationProbe(contentType);
+  let size = 0;
+  // Set when the client's side fails (disconnect, malformed multipart), as opposed to storage.
+  let clientError: unknown;
+  async function* body(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of prepend(head, file)) {
+        size += chunk.length;
+        await probe.feed(chunk);
+        yield chunk;
+      }
+    } catch (error) {
+      clientError = error;
+      throw error;
+    }
+  }
+
+  try {
+    await deps.fileStore.storeSoundFile(row.storageKey, body(), upstream.signal);
+    if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    return { row, size, durationMs: await probe.finish() };
+  } catch (error) {
+    probe.abort();
+    file.destroy();
+    await discardUpload(row, deps);
+    if (tooLarge) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    if (clientError) throw new Errors.uploadAborted({ cause: clientError });
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function* prepend(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
+  yield head;
+  yield* rest;
+}
+
+/** Removes a failed upload's file and row; if file_store is down, the reaper finishes later. */
+async function discardUpload(row: SoundRow, deps: UploadDependencies): Promise<void> {
+  try {
+    await deps.fileStore.deleteSoundFile(row.storageKey);
+    await deleteSoundRow(deps.db, row.id);
+  } catch (error) {
+    deps.log.warn(
+      { err: error, soundId: row.id },
+      'could not clean up a failed upload; the reaper will',
+    );
+  }
+}
