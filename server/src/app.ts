@@ -1,7 +1,8 @@
 import multipart from '@fastify/multipart';
-import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
+import { validatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import backends from './plugins/backends.ts';
 import configPlugin from './plugins/config.ts';
@@ -43,9 +44,7 @@ export async function buildApp(
   options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, options.logger ?? true));
-  // TypeBox validation: query strings and params are converted to their types, JSON bodies are
-  // not (so `{"id": "5"}` is rejected rather than read as 5).
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
 
   await app.register(configPlugin, { config });
   await app.register(errors);

@@ -45,12 +45,10 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
         check(() => fastify.fileStore.ping()),
       ]);
       const ready = database === 'ok' && userApi === 'ok' && fileStore === 'ok';
-      return reply
-        .code(ready ? 200 : 503)
-        .send({
-          status: ready ? 'ready' : 'unavailable',
-          checks: { database, userApi, fileStore },
-        });
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'unavailable',
+        checks: { database, userApi, fileStore },
+      });
     },
   );
 };

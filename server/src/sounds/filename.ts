@@ -8,7 +8,9 @@ export const MAX_TITLE_LENGTH = 200;
  * `C:\music\a.mp3`), control characters or surrounding spaces.
  */
 export function cleanFilename(raw: string | undefined): string {
-  const withoutFolders = basename((raw ?? '').replaceAll('\\', '/'));
+  // Browsers send `"`, CR and LF in multipart filenames as %22, %0D and %0A (WHATWG HTML).
+  const decoded = (raw ?? '').replaceAll('%22', '"').replace(/%0[ad]/gi, '');
+  const withoutFolders = basename(decoded.replaceAll('\\', '/'));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   const cleaned = withoutFolders.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   return cleaned.slice(0, MAX_FILENAME_LENGTH) || 'sound';

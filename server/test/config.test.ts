@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('has a working default for every setting', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      USER_API_URL: 'http://localhost:8090',
+      FILE_STORE_URL: 'http://localhost:8081',
+      PUBLIC_URL: 'http://localhost:8080',
+      MAX_UPLOAD_BYTES: 100 * 1024 * 1024,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.CORS_ORIGINS).toContain('http://localhost');
+  });
+
+  it('reads a comma-separated CORS_ORIGINS', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'http://a.test, http://b.test' }).CORS_ORIGINS).toEqual([
+      'http://a.test',
+      'http://b.test',
+    ]);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://db/x'],
+    ['USER_API_URL', 'user_api:8080'],
+    ['FILE_STORE_URL', 'ftp://files'],
+    ['MAX_UPLOAD_BYTES', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['CORS_ORIGINS', 'not a url'],
+  ])('stops with a message naming %s for %j', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('ignores the process environment when given its own', () => {
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).PORT).toBe(8080);
+    } finally {
+      delete process.env.PORT;
+    }
+  });
+});
