@@ -1,0 +1,30 @@
+import type { Readable } from 'node:stream';
+import { type Static, Type } from 'typebox';
+
+export const ErrorReply = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+  code: Type.String(),
+});
+export type ErrorReply = Static<typeof ErrorReply>;
+
+export const Health = Type.Object({ status: Type.Literal('ok') });
+
+export const UploadReply = Type.Object({
+  ids: Type.Array(Type.String(), { description: 'ids stored by this request, in upload order' }),
+});
+
+/** `/files/*`: the wildcard holds the whole (already percent-decoded) id, slashes included. */
+export const FileParams = Type.Object({
+  '*': Type.String({ description: 'file id, URL-encoded; any string of 1..1024 UTF-8 bytes' }),
+});
+
+/**
+ * The file's bytes, streamed from disk (never serialized: Fastify pipes streams as they are);
+ * no body for HEAD.
+ */
+export const FileBytes = Type.Unsafe<Readable | undefined>({ type: 'string', format: 'binary' });
+
+/** 204 and 304 replies: headers only. */
+export const NoBody = Type.Unsafe<undefined>({ description: 'no body' });
