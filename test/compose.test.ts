@@ -1,0 +1,237 @@
+// The compose file is checked against the programs it starts: each Node service's
+// `environment` goes through that program's own settings parser, so a misspelt variable, a
+// bad value or a URL that points at the wrong service or port fails here instead of at
+// `docker compose up`.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig as loadFileStoreConfig } from '../backends/file-store/src/config.ts';
+import { loadConfig as loadUserApiConfig } from '../backends/user-api/src/config.ts';
+import { checkDockerfiles, composeBuilds } from '../scripts/check-dockerfiles.ts';
+import { loadConfig as loadServerConfig } from '../server/src/config.ts';
+
+interface Service {
+  image?: string;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, unknown> };
+  environment?: Record<string, unknown> | string[];
+  ports?: Array<string | number>;
+  expose?: Array<string | number>;
+  volumes?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+}
+
+const root = resolve(import.meta.dirname, '..');
+const composePath = resolve(root, 'docker-compose.yml');
+const compose = parse(readFileSync(composePath, 'utf8')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
+const services = compose.services;
+
+/** Each Node program in compose and the settings parser it runs at start-up. */
+const nodeServices: Record<string, (env: Record<string, string>) => object> = {
+  user_api: loadUserApiConfig,
+  file_store: loadFileStoreConfig,
+  api: loadServerConfig,
+};
+
+/** Postgres listens on its standard port; the Node services on their PORT setting. */
+const POSTGRES_PORT = 5432;
+
+function service(name: string): Service {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+}
+
+/** A service's `environment` as strings, whichever of compose's two forms it uses. */
+function environmentOf(name: string): Record<string, string> {
+  const environment = service(name).environment ?? {};
+  if (Array.isArray(environment)) {
+    return Object.fromEntries(
+      environment.map((entry) => {
+        const at = entry.indexOf('=');
+        return at === -1 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, value == null ? '' : String(value)]),
+  );
+}
+
+/**
+ * Runs `loadConfig` on the compose environment alone: the parsers also read process.env, so
+ * the test's own environment (PORT, DATABASE_URL…) must not fill in or hide anything.
+ */
+function parseSettings(name: string): Record<string, unknown> {
+  const loadConfig = nodeServices[name];
+  if (!loadConfig) throw new Error(`no settings parser for "${name}"`);
+  const saved = process.env;
+  process.env = {};
+  try {
+    return loadConfig(environmentOf(name)) as Record<string, unknown>;
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** The port a service listens on inside the compose network. */
+function listeningPort(name: string): number {
+  if (name === 'db') return POSTGRES_PORT;
+  if (name === 'web') return Number(/listen\s+(\d+)/.exec(readWebNginxConf())?.[1]);
+  return Number(parseSettings(name).PORT);
+}
+
+function readWebNginxConf(): string {
+  return readFileSync(resolve(root, 'web/nginx.conf'), 'utf8');
+}
+
+/** Published ports as {host, container}, from compose's short syntax ("8081:3000"). */
+function publishedPorts(name: string): Array<{ host: number; container: number }> {
+  return (service(name).ports ?? []).map((entry) => {
+    const parts = String(entry)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
+    const container = Number(parts.at(-1));
+    const host = parts.length > 1 ? Number(parts.at(-2)) : Number.NaN;
+    return { host, container };
+  });
+}
+
+describe('docker-compose.yml', () => {
+  it('defines the five services of the system', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'db', 'file_store', 'user_api', 'web']);
+  });
+
+  describe.each(Object.keys(nodeServices))('%s environment', (name) => {
+    it("is accepted by the program's own settings parser", () => {
+      expect(() => parseSettings(name)).not.toThrow();
+    });
+
+    it('names only settings the program knows', () => {
+      // The parsers drop unknown variables, so a misspelt name is one missing from the result.
+      const known = Object.keys(parseSettings(name));
+      const unknown = Object.keys(environmentOf(name)).filter((key) => !known.includes(key));
+      expect(unknown, `${name} does not read these variables`).toEqual([]);
+    });
+
+    it('listens on all interfaces, or no other container could reach it', () => {
+      expect(parseSettings(name).HOST).toBe('0.0.0.0');
+    });
+
+    it('checks its health on the port it listens on', () => {
+      const test = service(name).healthcheck?.test;
+      const command = Array.isArray(test) ? test.join(' ') : String(test);
+      const port = /127\.0\.0\.1:(\d+)\/health/.exec(command)?.[1];
+      expect(Number(port)).toBe(listeningPort(name));
+    });
+  });
+
+  it('gives every URL setting that names a service that service and its listening port', () => {
+    const serviceNames = new Set(Object.keys(services));
+    const checked: string[] = [];
+    for (const name of Object.keys(nodeServices)) {
+      for (const [key, value] of Object.entries(environmentOf(name))) {
+        if (!/_URLS?$/.test(key)) continue;
+        expect(URL.canParse(value), `${name} ${key}=${value} is not a URL`).toBe(true);
+        const url = new URL(value);
+        if (!serviceNames.has(url.hostname)) continue;
+        const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+        expect(port, `${name} ${key}=${value}`).toBe(listeningPort(url.hostname));
+        checked.push(key);
+      }
+    }
+    expect(checked.sort()).toEqual(['DATABASE_URL', 'FILE_STORE_URL', 'USER_API_URL']);
+  });
+
+  it('points the API at its backends and database', () => {
+    const api = parseSettings('api');
+    expect(new URL(String(api.USER_API_URL)).host).toBe('user_api:8080');
+    expect(new URL(String(api.FILE_STORE_URL)).host).toBe('file_store:3000');
+
+    const database = new URL(String(api.DATABASE_URL));
+    const db = environmentOf('db');
+    expect(database.hostname).toBe('db');
+    expect(decodeURIComponent(database.username)).toBe(db.POSTGRES_USER);
+    expect(decodeURIComponent(database.password)).toBe(db.POSTGRES_PASSWORD);
+    expect(database.pathname).toBe(`/${db.POSTGRES_DB}`);
+  });
+
+  it('hands out audio URLs and allows the origin that browsers actually use', () => {
+    const api = parseSettings('api');
+    const publicUrl = new URL(String(api.PUBLIC_URL));
+    expect(publicUrl.origin).toBe('http://localhost:8080');
+    expect(publishedPorts('api')).toContainEqual({
+      host: Number(publicUrl.port),
+      container: listeningPort('api'),
+    });
+    // The SPA is served on http://localhost (port 80), so its requests carry that origin.
+    expect(api.CORS_ORIGINS).toContain('http://localhost');
+  });
+
+  it('lets the API accept every upload the file store accepts', () => {
+    expect(Number(parseSettings('api').MAX_UPLOAD_BYTES)).toBeLessThanOrEqual(
+      Number(parseSettings('file_store').MAX_FILE_BYTES),
+    );
+  });
+
+  it('publishes exactly the ports the assignment gives', () => {
+    expect(publishedPorts('user_api')).toEqual([]);
+    expect(publishedPorts('file_store')).toEqual([{ host: 8081, container: 3000 }]);
+    expect(publishedPorts('api')).toEqual([{ host: 8080, container: 8080 }]);
+    expect(publishedPorts('web')).toEqual([{ host: 80, container: listeningPort('web') }]);
+    expect(publishedPorts('db')).toEqual([]);
+  });
+
+  it('builds the web app against the API as the browser reaches it', () => {
+    expect(service('web').build?.args?.VITE_API_URL).toBe('http://localhost:8080');
+    expect(service('web').build?.args?.VITE_API_URL).toBe(parseSettings('api').PUBLIC_URL);
+  });
+
+  it('keeps users, files and the database on named volumes', () => {
+    const named = Object.keys(compose.volumes ?? {});
+    const mountTarget = (name: string, target: string) =>
+      (service(name).volumes ?? []).find((volume) => volume.split(':')[1] === target);
+
+    for (const name of ['user_api', 'file_store']) {
+      const mount = mountTarget(name, String(parseSettings(name).DATA_DIR));
+      expect(mount, `${name} DATA_DIR is not a mounted volume`).toBeDefined();
+      expect(named).toContain(mount?.split(':')[0]);
+    }
+    const dbMount = mountTarget('db', '/var/lib/postgresql/data');
+    expect(named).toContain(dbMount?.split(':')[0]);
+  });
+
+  it('gives every service a health check and starts dependants only once they are healthy', () => {
+    for (const [name, definition] of Object.entries(services)) {
+      expect(definition.healthcheck?.test, `${name} has no healthcheck`).toBeDefined();
+      expect(definition.healthcheck?.disable).not.toBe(true);
+      const dependsOn = definition.depends_on ?? {};
+      expect(Array.isArray(dependsOn), `${name} depends_on needs conditions`).toBe(false);
+      for (const [dependency, { condition }] of Object.entries(dependsOn)) {
+        expect(Object.keys(services)).toContain(dependency);
+        expect(condition, `${name} → ${dependency}`).toBe('service_healthy');
+      }
+    }
+    expect(Object.keys(service('api').depends_on ?? {}).sort()).toEqual([
+      'db',
+      'file_store',
+      'user_api',
+    ]);
+  });
+
+  it('builds every program from the workspace root with its own existing Dockerfile', () => {
+    const builds = composeBuilds(composePath);
+    expect(Object.fromEntries(builds.map((build) => [build.service, build.context]))).toEqual({
+      user_api: root,
+      file_store: root,
+      api: root,
+      web: root,
+    });
+    for (const build of builds) expect(existsSync(build.dockerfile), build.dockerfile).toBe(true);
+    expect(checkDockerfiles(composePath)).toEqual([]);
+  });
+});
