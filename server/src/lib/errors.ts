@@ -15,6 +15,11 @@ export const Errors = {
   userExists: createError('USER_EXISTS', 'A user with id %s already exists', 409),
   notOwner: createError('NOT_OWNER', 'Only the uploader can delete this sound', 403),
   soundNotFound: createError('SOUND_NOT_FOUND', 'No sound has id %s', 404),
+  malformedMultipart: createError(
+    'MALFORMED_MULTIPART',
+    'The multipart body could not be read',
+    400,
+  ),
   noFile: createError('NO_FILE', 'Send the sound as a multipart part named "file"', 400),
   emptyFile: createError('EMPTY_FILE', 'The uploaded file is empty', 400),
   tooManyFiles: createError('TOO_MANY_FILES', 'Send exactly one file per upload', 400),

@@ -14,6 +14,7 @@ const FRAMEWORK_CODES: Record<string, { code: string; statusCode?: number }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_REQUEST' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'NOT_MULTIPART', statusCode: 415 },
+  FST_REQ_FILE_TOO_LARGE: { code: 'FILE_TOO_LARGE', statusCode: 413 },
   FST_FILES_LIMIT: { code: 'TOO_MANY_FILES', statusCode: 400 },
   FST_PARTS_LIMIT: { code: 'TOO_MANY_PARTS', statusCode: 400 },
   FST_FIELDS_LIMIT: { code: 'TOO_MANY_FIELDS', statusCode: 400 },

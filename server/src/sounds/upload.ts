@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
 import type { Database } from '../db/client.ts';
@@ -38,14 +38,12 @@ export async function receiveUpload(
   userId: number,
   deps: UploadDependencies,
 ): Promise<SoundRow> {
-  const parts = request.parts({
-    limits: {
-      fileSize: deps.maxUploadBytes,
-      files: 1,
-      fields: 1,
-      parts: 2,
-      fieldSize: 4 * MAX_TITLE_LENGTH,
-    },
+  const parts = multipartParts(request, {
+    fileSize: deps.maxUploadBytes,
+    files: 1,
+    fields: 1,
+    parts: 2,
+    fieldSize: 4 * MAX_TITLE_LENGTH,
   });
   let title: string | undefined;
   let stored: StoredUpload | undefined;
@@ -75,6 +73,41 @@ export async function receiveUpload(
   } catch (error) {
     if (stored) await discardUpload(stored.row, deps);
     throw error;
+  }
+}
+
+/**
+ * The request's multipart parts. The parser's own failures (no boundary, a broken part) carry
+ * no HTTP status; they are the client's fault, so they become 400 MALFORMED_MULTIPART here
+ * rather than 500 later.
+ */
+async function* multipartParts(
+  request: FastifyRequest,
+  limits: FastifyMultipartBaseOptions['limits'],
+): AsyncGenerator<Multipart> {
+  const asClientError = (cause: unknown) =>
+    cause instanceof Error && 'statusCode' in cause
+      ? cause
+      : new Errors.malformedMultipart({ cause });
+  let iterator: AsyncIterator<Multipart>;
+  try {
+    iterator = request.parts({ limits })[Symbol.asyncIterator]();
+  } catch (cause) {
+    throw asClientError(cause);
+  }
+  try {
+    while (true) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await iterator.next();
+      } catch (cause) {
+        throw asClientError(cause);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 

@@ -59,7 +59,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const api = await buildApp(config, { logger: false });
+  const api = await buildApp(config, { logger: process.env.DEBUG_TEST_LOGS ? true : false });
   const address = await api.listen({ port: 0, host: '127.0.0.1' });
 
   return {
