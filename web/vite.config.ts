@@ -7,5 +7,5 @@ const port = Number(process.env.PORT ?? 5173);
 export default defineConfig({
   plugins: [react()],
   server: { port: 5173 },
-  preview: { port, strictPort: true },
+  preview: { port, host: 'localhost', strictPort: true },
 });

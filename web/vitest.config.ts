@@ -1,10 +1,16 @@
+import react from '@vitejs/plugin-react';
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
+  plugins: [react()],
   test: {
     name: 'web',
-    // Only plain functions are tested so far; the SPA's component tests will switch to jsdom.
-    environment: 'node',
+    // Components render in jsdom; files that need plain Node say `@vitest-environment node`.
+    environment: 'jsdom',
+    // The page shares the API's origin (VITE_API_URL is unset in tests): jsdom's XMLHttpRequest
+    // then sends no CORS preflight to the mock server. CORS itself is the API's own tests' job.
+    environmentOptions: { jsdom: { url: 'http://localhost:8080/' } },
     include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/testing/setup.ts'],
   },
 });

@@ -1,0 +1,50 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type Sound, userHeaders } from '../../../lib/api/client.ts';
+import { ApiError, isAbortError } from '../../../lib/api/errors.ts';
+import { apiBaseUrl } from '../../../lib/api-url.ts';
+import { soundsKeys } from '../../../lib/query-keys.ts';
+import { sendWithProgress, type UploadProgress } from '../../../lib/send-with-progress.ts';
+
+export interface UploadSoundInput {
+  file: File;
+  /** Optional; the server names the sound after the file when it is empty. */
+  title?: string;
+  userId: number;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST /sounds` (multipart `file` + `title`). Sent with XMLHttpRequest so that progress can be
+ * shown; rejects with an ApiError, or an AbortError when cancelled.
+ */
+export async function uploadSound({ file, title, userId, onProgress, signal }: UploadSoundInput) {
+  const body = new FormData();
+  if (title?.trim()) body.append('title', title.trim());
+  body.append('file', file);
+  let response: Awaited<ReturnType<typeof sendWithProgress>>;
+  try {
+    response = await sendWithProgress({
+      url: `${apiBaseUrl()}/sounds`,
+      method: 'POST',
+      body,
+      headers: userHeaders(userId),
+      onProgress,
+      signal,
+    });
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    throw ApiError.network(error);
+  }
+  if (response.status !== 201) throw ApiError.fromResponse(response.status, response.body);
+  return response.body as Sound;
+}
+
+/** Uploads a sound; the sound lists are refreshed before the upload counts as finished. */
+export function useUploadSound() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: uploadSound,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: soundsKeys.lists() }),
+  });
+}

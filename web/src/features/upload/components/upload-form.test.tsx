@@ -1,0 +1,182 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { API, apiError, makeSound, readMultipart, soundList } from '../../../testing/fixtures.ts';
+import { setupMockApi } from '../../../testing/msw.ts';
+import { renderWithProviders } from '../../../testing/render.tsx';
+import { SoundsSection } from '../../sounds/components/sounds-section.tsx';
+import { UploadForm } from './upload-form.tsx';
+
+const ME = 5;
+const server = setupMockApi(
+  http.get(`${API}/me`, () => HttpResponse.json({ id: ME })),
+  http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
+);
+
+function audioFile(name: string, size = 2048) {
+  return new File([new Uint8Array(size)], name, { type: 'audio/wav' });
+}
+
+function renderUpload() {
+  return renderWithProviders(<UploadForm userId={ME} />, { userId: ME });
+}
+
+function uploadRow(fileName: string) {
+  const list = screen.getByRole('list', { name: 'Uploads' });
+  const progress = within(list).getByLabelText(fileName);
+  const row = progress.closest('li');
+  if (!row) throw new Error(`no upload row for ${fileName}`);
+  return row;
+}
+
+describe('uploading', () => {
+  it('sends each file with the title, shows its progress bar, and refreshes the sound list', async () => {
+    const sounds: ReturnType<typeof makeSound>[] = [];
+    const received: { title?: string; file?: string; userId: string | null }[] = [];
+    server.use(
+      http.get(`${API}/sounds`, () => HttpResponse.json(soundList([...sounds]))),
+      http.post(`${API}/sounds`, async ({ request }) => {
+        const userId = request.headers.get('X-User-Id');
+        const { fields, files } = await readMultipart(request);
+        received.push({ title: fields.title, file: files.file, userId });
+        const sound = makeSound({ title: fields.title, filename: files.file, userId: ME });
+        sounds.unshift(sound);
+        return HttpResponse.json(sound, { status: 201 });
+      }),
+    );
+    // Both on one page, as in the app: the list must show the new sound without a reload.
+    const { user } = renderWithProviders(
+      <>
+        <UploadForm userId={ME} />
+        <SoundsSection />
+      </>,
+      { userId: ME },
+    );
+    expect(await screen.findByText(/No sounds yet/)).toBeInTheDocument();
+
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
+    await user.type(screen.getByLabelText('Title (optional)'), 'Low hum');
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+
+    const progress = screen.getByRole('progressbar', { name: 'tone.wav' });
+    expect(progress.tagName).toBe('PROGRESS');
+    await waitFor(() =>
+      expect(progress).toHaveAttribute('aria-valuetext', 'Uploaded as “Low hum”'),
+    );
+    expect(progress).toHaveValue(100);
+    expect(
+      screen
+        .getAllByRole('status')
+        .some((status) => status.textContent?.includes('tone.wav uploaded as “Low hum”.')),
+    ).toBe(true);
+    expect(received).toEqual([{ title: 'Low hum', file: 'tone.wav', userId: String(ME) }]);
+    expect(await screen.findByRole('article', { name: 'Low hum' })).toBeInTheDocument();
+    // The form is ready for the next files.
+    expect(screen.getByLabelText('Title (optional)')).toHaveValue('');
+  });
+
+  it('uploads several files at once, each with its own progress bar', async () => {
+    server.use(
+      http.post(`${API}/sounds`, async ({ request }) => {
+        const { files } = await readMultipart(request);
+        return HttpResponse.json(makeSound({ title: files.file?.replace('.wav', '') }), {
+          status: 201,
+        });
+      }),
+    );
+    const { user } = renderUpload();
+    await user.upload(screen.getByLabelText('Audio files'), [
+      audioFile('a.wav'),
+      audioFile('b.wav'),
+    ]);
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+
+    expect(screen.getByRole('progressbar', { name: 'a.wav' })).toBeInTheDocument();
+    expect(screen.getByRole('progressbar', { name: 'b.wav' })).toBeInTheDocument();
+    await waitFor(() =>
+      expect(within(uploadRow('a.wav')).getByText('Uploaded as “a”')).toBeInTheDocument(),
+    );
+    await waitFor(() =>
+      expect(within(uploadRow('b.wav')).getByText('Uploaded as “b”')).toBeInTheDocument(),
+    );
+
+    await user.click(screen.getByRole('button', { name: 'Clear finished' }));
+    expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+
+  it('cancels one upload with its own button', async () => {
+    let requests = 0;
+    server.use(
+      http.post(`${API}/sounds`, async ({ request }) => {
+        requests += 1;
+        // Held until the client gives up.
+        await new Promise((resolve) => request.signal.addEventListener('abort', resolve));
+        return HttpResponse.json(makeSound(), { status: 201 });
+      }),
+    );
+    const { user } = renderUpload();
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('long.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await waitFor(() => expect(requests).toBe(1));
+
+    await user.click(screen.getByRole('button', { name: 'Cancel upload of long.wav' }));
+    await waitFor(() =>
+      expect(within(uploadRow('long.wav')).getByText('Cancelled')).toBeInTheDocument(),
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Cancel upload of long.wav' }),
+    ).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it.each([
+    [
+      413,
+      apiError(413, 'FILE_TOO_LARGE', 'The file is larger than the limit of 104857600 bytes'),
+      '“big.wav” is too large. The server accepts files up to 105 MB.',
+    ],
+    [
+      415,
+      apiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Not audio'),
+      '“big.wav” is not an audio file the server accepts.',
+    ],
+    [
+      401,
+      apiError(401, 'UNKNOWN_USER', 'No user has id 5'),
+      '“big.wav” was not uploaded. Your login is no longer valid.',
+    ],
+    [
+      503,
+      apiError(503, 'STORAGE_UNAVAILABLE', 'down'),
+      '“big.wav” was not uploaded. Sound storage is down at the moment.',
+    ],
+  ])('explains a %i in words', async (status, body, message) => {
+    server.use(http.post(`${API}/sounds`, () => HttpResponse.json(body, { status })));
+    const { user } = renderUpload();
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('big.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+
+    expect(await within(uploadRow('big.wav')).findByRole('alert')).toHaveTextContent(message);
+    expect(within(uploadRow('big.wav')).getByText('Failed')).toBeInTheDocument();
+  });
+
+  it('explains a network failure in words', async () => {
+    server.use(http.post(`${API}/sounds`, () => HttpResponse.error()));
+    const { user } = renderUpload();
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+
+    expect(await within(uploadRow('tone.wav')).findByRole('alert')).toHaveTextContent(
+      '“tone.wav” could not be sent: the server cannot be reached.',
+    );
+  });
+
+  it('asks for a file when none is chosen', async () => {
+    const { user } = renderUpload();
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Choose at least one audio file to upload.',
+    );
+    expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+});
