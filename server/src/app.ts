@@ -38,6 +38,21 @@ export function serverOptions(
   };
 }
 
+/**
+ * On shutdown, `forceCloseConnections: 'idle'` only closes connections idle at that moment; a
+ * keep-alive connection whose request is still running would stay open (and hold the process)
+ * until its keep-alive timeout. Close each one as soon as its last request finishes.
+ */
+function closeConnectionsAsRequestsFinish(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
+}
+
 /** Builds the API: external plugins, then our services, then the routes. */
 export async function buildApp(
   config: Config,
@@ -45,6 +60,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, options.logger ?? true));
   app.setValidatorCompiler(validatorCompiler);
+  closeConnectionsAsRequestsFinish(app);
 
   await app.register(configPlugin, { config });
   await app.register(errors);

@@ -179,11 +179,13 @@ async function storeFilePart(
     if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
     return { row, size, durationMs: await probe.finish() };
   } catch (error) {
+    // Read before destroying the part: destroying it makes `body()` fail too.
+    const failedOnClientSide = clientError !== undefined;
     probe.abort();
     file.destroy();
     await discardUpload(row, deps);
     if (tooLarge) throw new Errors.fileTooLarge(deps.maxUploadBytes);
-    if (clientError) throw new Errors.uploadAborted({ cause: clientError });
+    if (failedOnClientSide) throw new Errors.uploadAborted({ cause: clientError });
     throw error;
   } finally {
     clearInterval(heartbeat);

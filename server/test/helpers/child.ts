@@ -109,6 +109,10 @@ export interface ChildApi {
 }
 
 const running = new Set<ChildApi>();
+// Should the test worker exit before its afterAll/afterEach ran, take the APIs along.
+process.once('exit', () => {
+  for (const api of running) api.process.kill('SIGKILL');
+});
 
 /**
  * Starts the API on a free port with `env` (on top of a quiet, test-friendly base) and waits
@@ -116,19 +120,20 @@ const running = new Set<ChildApi>();
  */
 export async function spawnApi(env: Record<string, string | undefined>): Promise<ChildApi> {
   const port = await freePort();
+  const fullEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: 'http://cloud-sound.test',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: SERVER_DIR,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TMPDIR: process.env.TMPDIR,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: 'http://cloud-sound.test',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    // Unset entries stay unset (a child would otherwise see the string "undefined").
+    env: Object.fromEntries(Object.entries(fullEnv).filter(([, value]) => value !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -281,6 +286,11 @@ export async function fileStoreTempBytes(fileStoreDataDir: string): Promise<numb
 export interface StreamedUpload {
   /** The API's answer; rejects when the request itself fails (reset, abort). */
   response: Promise<Response>;
+  /**
+   * What `beforeChunk` threw, if anything (a failed check inside it). The response then
+   * rejects with it too, but a test that expects the request to fail must look here.
+   */
+  hookError(): unknown;
   /** Bytes of the file handed to the connection so far. */
   sentBytes(): number;
   /** SHA-256 of the whole file (as it would be sent in full), hex. */
@@ -320,10 +330,16 @@ export function streamWavUpload(
 
   let sent = 0;
   let finished = false;
+  let hookError: unknown;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (finished) return;
-      await options.beforeChunk?.(sent);
+      try {
+        await options.beforeChunk?.(sent);
+      } catch (error) {
+        hookError = error;
+        throw error;
+      }
       if (sent === 0) {
         controller.enqueue(Buffer.concat([preamble, header]));
         sent = header.length;
@@ -351,12 +367,21 @@ export function streamWavUpload(
     body,
     duplex: 'half',
     signal: options.signal,
-  } as RequestInit);
+  } as RequestInit).then(
+    (answer) => {
+      if (hookError) throw hookError;
+      return answer;
+    },
+    (error: unknown) => {
+      throw hookError ?? error;
+    },
+  );
   // The caller may only look at the answer later; never leave the rejection unhandled.
   response.catch(() => {});
 
   return {
     response,
+    hookError: () => hookError,
     sentBytes: () => sent,
     fileSha256: silentWavSha256(header, dataBytes),
     fileBytes,
