@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, wavTone } from './helpers/audio.ts';
+import { fixture, wavHeader, wavTone } from './helpers/audio.ts';
 import { json, uploadSound } from './helpers/http.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
 
@@ -106,6 +106,23 @@ describe('GET /sounds/:id/audio', () => {
     expect(await json(unknown)).toMatchObject({ code: 'SOUND_NOT_FOUND' });
     const malformed = await fetch(`${system.url}/sounds/nope/audio`);
     expect(malformed.status).toBe(400);
+  });
+
+  it('aborts the upstream transfer when the listener goes away', async () => {
+    const userId = await system.createUser();
+    const large = Buffer.concat([wavHeader(32 * 1024 * 1024), Buffer.alloc(32 * 1024 * 1024)]);
+    const { id } = await json<{ id: string }>(
+      await uploadSound(system.url, { userId, bytes: large }),
+    );
+    const listener = new AbortController();
+    const response = await fetch(`${system.url}/sounds/${id}/audio`, { signal: listener.signal });
+    expect(response.status).toBe(200);
+    // Nothing is read: backpressure holds the transfer open, file_store mid-response.
+    const during = await system.fileStore.openConnections();
+    listener.abort();
+    await expect
+      .poll(() => system.fileStore.openConnections(), { timeout: 5000 })
+      .toBeLessThan(during);
   });
 
   it('answers 503 STORAGE_UNAVAILABLE while file_store is down', async () => {

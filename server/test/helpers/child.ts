@@ -1,17 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { buildApp as buildFileStore } from '../../../backends/file-store/src/app.ts';
-import { loadConfig as loadFileStoreConfig } from '../../../backends/file-store/src/config.ts';
-import { buildApp as buildUserApi } from '../../../backends/user-api/src/app.ts';
-import { loadConfig as loadUserApiConfig } from '../../../backends/user-api/src/config.ts';
 import { wavHeader } from './audio.ts';
-import type { RunningBackend } from './system.ts';
+
+export { type Backends, startBackends } from './backends.ts';
 
 /**
  * Helpers for tests that drive the API from outside: the API as a real child process (so it
@@ -20,72 +15,6 @@ import type { RunningBackend } from './system.ts';
  */
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-let nextUserId = 3_000_000 + Math.floor(Math.random() * 1_000_000);
-
-/** user_api and file_store in-process on fixed ports (restartable), as startSystem runs them. */
-export interface Backends {
-  root: string;
-  userApi: RunningBackend;
-  fileStore: RunningBackend;
-  createUser(): Promise<number>;
-  close(): Promise<void>;
-}
-
-export async function startBackends(): Promise<Backends> {
-  const root = await mkdtemp(join(tmpdir(), 'cloud-sound-child-'));
-  const userApi = await startBackend(join(root, 'user-api'), async (dataDir) =>
-    buildUserApi(loadUserApiConfig({ DATA_DIR: dataDir }), { logger: false }),
-  );
-  const fileStore = await startBackend(join(root, 'file-store'), async (dataDir) =>
-    buildFileStore(loadFileStoreConfig({ DATA_DIR: dataDir }), { logger: false }),
-  );
-  return {
-    root,
-    userApi,
-    fileStore,
-    async createUser() {
-      nextUserId += 1;
-      const response = await fetch(`${userApi.url}/user`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id: nextUserId }),
-      });
-      if (response.status !== 201) throw new Error(`user_api answered ${response.status}`);
-      return nextUserId;
-    },
-    async close() {
-      await Promise.all([userApi.stop(), fileStore.stop()]);
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startBackend(
-  dataDir: string,
-  build: (dataDir: string) => Promise<FastifyInstance>,
-): Promise<RunningBackend> {
-  let app: FastifyInstance | undefined;
-  let port = 0;
-  async function start() {
-    app = await build(dataDir);
-    const address = await app.listen({ port, host: '127.0.0.1' });
-    port = Number(new URL(address).port);
-  }
-  await start();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    dataDir,
-    start,
-    async stop() {
-      if (!app) return;
-      const closing = app.close();
-      app.server.closeAllConnections();
-      await closing;
-      app = undefined;
-    },
-  };
-}
 
 export interface ChildExit {
   code: number | null;
