@@ -3,9 +3,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fileNameForId } from '../../../backends/file-store/src/storage.ts';
+import { createFileStore } from '../../src/backends/file-store.ts';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { type SoundStatus, sounds } from '../../src/db/schema.ts';
+import { auditSounds } from '../../src/ops/audit.ts';
 import type { TestSystem } from './system.ts';
 
 /** What the audit needs: the API's database and file_store (its URL and its data folder). */
@@ -41,25 +43,11 @@ export async function auditConsistency(
   const stored = await readdir(join(fileStore.dataDir, 'files')).catch(() => [] as string[]);
   const tempFiles = await readdir(join(fileStore.dataDir, 'tmp')).catch(() => [] as string[]);
 
-  const rowsWithoutFile: string[] = [];
-  const sizeMismatches: ConsistencyReport['sizeMismatches'] = [];
-  for (const row of rows.filter((candidate) => candidate.status === 'ready')) {
-    // Asked over HTTP, as the API would: the file must be there and whole.
-    const response = await fetch(`${fileStore.url}/files/${encodeURIComponent(row.storageKey)}`, {
-      method: 'HEAD',
-    });
-    if (response.status === 404) {
-      rowsWithoutFile.push(row.id);
-      continue;
-    }
-    if (response.status !== 200) {
-      throw new Error(`audit: file_store answered HEAD with ${response.status}`);
-    }
-    const storedSize = Number(response.headers.get('content-length'));
-    if (storedSize !== row.size) {
-      sizeMismatches.push({ id: row.id, recorded: row.size, stored: storedSize });
-    }
-  }
+  // Asked over HTTP, as the API would: the file must be there and whole.
+  const client = createFileStore(fileStore.url);
+  const files = await auditSounds(db, client).finally(() => client.close());
+  const rowsWithoutFile = files.missingFiles;
+  const sizeMismatches = files.sizeMismatches;
 
   const ownedNames = new Set(rows.map((row) => fileNameForId(row.storageKey)));
   return {
