@@ -14,10 +14,17 @@ export const deleteSoundMutationKey = [...soundsKeys.all, 'delete'] as const;
 type SoundPages = InfiniteData<SoundList, string | null>;
 type Snapshot = Array<[QueryKey, SoundPages | undefined]>;
 
-/** `DELETE /sounds/:id`: only the uploader may. */
+/**
+ * `DELETE /sounds/:id`: only the uploader may. `keepalive` lets the request finish even when
+ * the page is reloaded or closed right after the (optimistic) click.
+ */
 export function deleteSound({ soundId, userId }: { soundId: string; userId: number }) {
   return unwrap(
-    api.DELETE('/sounds/{id}', { params: { path: { id: soundId } }, headers: userHeaders(userId) }),
+    api.DELETE('/sounds/{id}', {
+      params: { path: { id: soundId } },
+      headers: userHeaders(userId),
+      keepalive: true,
+    }),
   );
 }
 
