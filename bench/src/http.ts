@@ -1,0 +1,101 @@
+// Timed HTTP transfers with node:http: uploads stream their body from a generator with an exact
+// Content-Length (as a browser sends a file), downloads count bytes and keep none.
+import { type Agent, request } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { wavChunks } from './wav.ts';
+
+export interface Transfer {
+  status: number;
+  /** Payload bytes moved: the file for an upload, the body for a download. */
+  bytes: number;
+  ms: number;
+  /** The reply body for uploads (JSON); empty for downloads. */
+  text: string;
+}
+
+export const MB = 1_000_000;
+
+export function mbPerSecond(transfer: { bytes: number; ms: number }): number {
+  return transfer.bytes / MB / (transfer.ms / 1000);
+}
+
+/**
+ * POSTs one multipart/form-data part named `field` holding a `totalBytes` WAV: the API's
+ * `POST /sounds` (field `file`) and file_store's `POST /files/` (field = the file id) alike.
+ */
+export async function uploadWav(
+  url: string,
+  options: { field: string; totalBytes: number; headers?: Record<string, string> },
+): Promise<Transfer> {
+  const boundary = `----bench${Math.random().toString(16).slice(2)}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${options.field}"; filename="bench.wav"\r\n` +
+      'Content-Type: audio/wav\r\n\r\n',
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  function* body() {
+    yield head;
+    yield* wavChunks(options.totalBytes);
+    yield tail;
+  }
+  const began = performance.now();
+  const req = request(url, {
+    method: 'POST',
+    agent: false,
+    headers: {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + options.totalBytes + tail.length),
+      ...options.headers,
+    },
+  });
+  const replied = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.once('response', async (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      try {
+        for await (const chunk of res) text += chunk;
+        resolve({ status: res.statusCode ?? 0, text });
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.once('error', reject);
+  });
+  // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
+  await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
+  const { status, text } = await replied;
+  return { status, bytes: options.totalBytes, ms: performance.now() - began, text };
+}
+
+/** GETs `url` (optionally a Range) and counts the body's bytes. */
+export async function download(
+  url: string,
+  options: { agent?: Agent; range?: [number, number] } = {},
+): Promise<Transfer> {
+  const began = performance.now();
+  return new Promise<Transfer>((resolve, reject) => {
+    const req = request(url, {
+      agent: options.agent ?? false,
+      headers: options.range ? { range: `bytes=${options.range[0]}-${options.range[1]}` } : {},
+    });
+    req.once('response', (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - began, text: '' }),
+      );
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+export async function getJson<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status}`);
+  return (await response.json()) as T;
+}

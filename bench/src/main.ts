@@ -1,0 +1,107 @@
+// `pnpm bench`: starts the system on free ports (Postgres when DATABASE_URL is set, PGlite
+// otherwise), measures upload, playback, listing, concurrency and start-up, and prints one
+// markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
+// Exits 1 if any measurement failed (an ERROR cell). Settings: see bench/README.md.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanUpAll, cleanUpOnSignals, registerCleanup, wasInterrupted } from './cleanup.ts';
+import { apiDataDir, createBenchDatabase, seedSounds } from './database.ts';
+import { getJson } from './http.ts';
+import { describeMachine, loadAverage } from './machine.ts';
+import { readPlan } from './plan.ts';
+import { runConcurrencySection } from './sections/concurrency.ts';
+import type { BenchContext, SectionReport } from './sections/context.ts';
+import { runListingSection } from './sections/listing.ts';
+import { runPlaybackSection } from './sections/playback.ts';
+import { runStartupSection } from './sections/startup.ts';
+import { runUploadSection, type UploadedFiles } from './sections/upload.ts';
+import { startBenchSystem } from './system.ts';
+import { markdownTable } from './table.ts';
+
+const plan = readPlan(process.argv.slice(2), process.env);
+const workDir = await mkdtemp(join(tmpdir(), 'cloud-sound-bench-'));
+const database = await createBenchDatabase(process.env.DATABASE_URL || undefined);
+let failures = 0;
+// The scratch folder goes last, once every program that keeps data in it has stopped.
+const removeWorkDir = async () => {
+  if (!plan.keepData) await rm(workDir, { recursive: true, force: true });
+};
+cleanUpOnSignals(removeWorkDir);
+registerCleanup(() => database.drop());
+
+function print(report: SectionReport): void {
+  failures += report.rows.filter((row) =>
+    row.some((cell) => String(cell).startsWith('ERROR')),
+  ).length;
+  const notes = report.notes.map((note) => `\n${note}`).join('\n');
+  process.stdout.write(
+    `\n### ${report.title}\n\n${markdownTable(report.header, report.rows)}\n${notes}\n`,
+  );
+}
+
+process.stdout.write(
+  `## Cloud Sound benchmark${plan.smoke ? ' (smoke run: tiny sizes, not figures to quote)' : ''}\n\n` +
+    `${describeMachine(database.label).join('\n')}\n`,
+);
+
+const systemDir = join(workDir, 'system');
+try {
+  const seedBegan = performance.now();
+  await seedSounds({
+    databaseUrl: database.url,
+    apiDataDir: apiDataDir(systemDir),
+    count: plan.seededSounds,
+  });
+  process.stdout.write(
+    `- seeded ${plan.seededSounds} sounds with SQL in ${((performance.now() - seedBegan) / 1000).toFixed(1)} s\n`,
+  );
+
+  if (wasInterrupted()) throw new Error('interrupted');
+  const system = await startBenchSystem({
+    dataDir: systemDir,
+    databaseUrl: database.url,
+    logLevel: plan.logLevel,
+    apiNodeArgs: [
+      ...plan.apiNodeArgs,
+      ...(plan.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${plan.cpuProfileDir}`] : []),
+    ],
+  });
+  const systemStopped = registerCleanup(() => system.stop());
+  process.stdout.write(
+    `- programs' LOG_LEVEL=${plan.logLevel}; their logs: ${system.logFile}${plan.cpuProfileDir ? `; API CPU profile into ${plan.cpuProfileDir}` : ''}${plan.apiNodeArgs.length > 0 ? `; API node flags: ${plan.apiNodeArgs.join(' ')}` : ''}\n`,
+  );
+  try {
+    const userId = 7_000_000 + Math.floor(Math.random() * 1_000_000);
+    await getJson(`${system.urls.api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: userId }),
+    });
+    const context: BenchContext = { plan, system, database, userId, workDir, systemDir };
+
+    let files: UploadedFiles | undefined;
+    if (plan.sections.includes('upload')) {
+      const upload = await runUploadSection(context);
+      files = upload.files;
+      print(upload.report);
+    }
+    if (plan.sections.includes('playback')) print(await runPlaybackSection(context, files));
+    if (plan.sections.includes('listing')) print(await runListingSection(context));
+    if (plan.sections.includes('concurrency')) print(await runConcurrencySection(context));
+  } finally {
+    systemStopped();
+    await system.stop();
+  }
+  if (plan.sections.includes('startup'))
+    print(await runStartupSection({ plan, database, workDir, systemDir }));
+} finally {
+  await cleanUpAll();
+  await removeWorkDir();
+}
+
+process.stdout.write(`\n- load average at the end: ${loadAverage()}\n`);
+if (failures > 0) {
+  process.stdout.write(`\n${failures} measurement(s) failed (ERROR cells above)\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,86 @@
+// What one run measures: the full benchmark's sizes and durations, or the smoke run's tiny
+// ones (`--smoke` or BENCH_SMOKE=1), which exercise every section in well under a minute.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const SECTIONS = ['upload', 'playback', 'listing', 'concurrency', 'startup'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+export interface BenchPlan {
+  smoke: boolean;
+  sections: SectionName[];
+  uploadSizes: number[];
+  /** Each size is sent this many times each way; the median counts. */
+  uploadRuns: number;
+  /** One unreported upload of this size each way first, so the JIT has compiled the path. */
+  uploadWarmupBytes: number;
+  fullReads: number;
+  rangeCount: number;
+  rangeBytes: number;
+  seededSounds: number;
+  listingPageSize: number;
+  loadConnections: number;
+  loadSeconds: number;
+  warmupSeconds: number;
+  concurrentUploads: number;
+  concurrentUploadBytes: number;
+  /** nginx is installed with apt-get when missing (never in smoke runs, e.g. CI). */
+  installNginx: boolean;
+  logLevel: string;
+  /** Set: the API runs with --cpu-prof and writes its profile here. */
+  cpuProfileDir: string | undefined;
+  /** Extra node flags for the API (BENCH_API_NODE_ARGS, space-separated), for experiments. */
+  apiNodeArgs: string[];
+  keepData: boolean;
+}
+
+export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
+  const smoke = argv.includes('--smoke') || env.BENCH_SMOKE === '1';
+  const sections = env.BENCH_SECTIONS
+    ? (env.BENCH_SECTIONS.split(',').map((name) => name.trim()) as SectionName[])
+    : [...SECTIONS];
+  for (const name of sections) {
+    if (!SECTIONS.includes(name)) throw new Error(`BENCH_SECTIONS: unknown section "${name}"`);
+  }
+  const common = {
+    smoke,
+    sections,
+    listingPageSize: 50,
+    loadConnections: 50,
+    concurrentUploads: 16,
+    installNginx: !smoke,
+    logLevel: env.BENCH_LOG_LEVEL || 'warn',
+    cpuProfileDir: env.BENCH_CPU_PROF || undefined,
+    apiNodeArgs: (env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    keepData: env.BENCH_KEEP === '1',
+  };
+  if (smoke) {
+    return {
+      ...common,
+      uploadSizes: [64 * KiB, 256 * KiB],
+      uploadRuns: 1,
+      uploadWarmupBytes: 0,
+      fullReads: 1,
+      rangeCount: 8,
+      rangeBytes: 16 * KiB,
+      seededSounds: 200,
+      loadSeconds: 1,
+      warmupSeconds: 0,
+      concurrentUploadBytes: 64 * KiB,
+    };
+  }
+  return {
+    ...common,
+    uploadSizes: [1 * MiB, 16 * MiB, 100 * MiB],
+    uploadRuns: 5,
+    uploadWarmupBytes: 16 * MiB,
+    fullReads: 5,
+    rangeCount: 64,
+    rangeBytes: 1 * MiB,
+    seededSounds: 10_000,
+    loadSeconds: 10,
+    warmupSeconds: 2,
+    concurrentUploadBytes: 8 * MiB,
+  };
+}

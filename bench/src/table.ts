@@ -1,0 +1,31 @@
+// Markdown tables, and the number formats every table uses.
+
+export type Cell = string | number;
+
+export function markdownTable(header: string[], rows: Cell[][]): string {
+  const text = rows.map((row) => row.map(String));
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...text.map((row) => (row[i] ?? '').length), 3),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+export const fixed = (value: number, digits = 1) =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+
+export const percent = (ratio: number) =>
+  Number.isFinite(ratio) ? `${Math.round(ratio * 100)} %` : 'n/a';
+
+export function sizeLabel(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
