@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wavTone } from '../server/test/helpers/audio.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const STOP_LIMIT_MS = 5000;
@@ -96,29 +97,6 @@ async function processesWith(marker: string): Promise<number[]> {
     if (environ.includes(marker)) pids.push(pid);
   }
   return pids;
-}
-
-/** A real mono 16-bit PCM WAV: a 44-byte header and a second of 440 Hz at 8 kHz. */
-function wavTone(): Buffer {
-  const sampleRate = 8000;
-  const data = Buffer.alloc(sampleRate * 2);
-  for (let i = 0; i < sampleRate; i++) {
-    data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), i * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
 }
 
 /** Sends SIGINT as a terminal's Ctrl-C would and returns how long the exit took. */

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRunDatabase } from './database.ts';
+import { createTestDatabase } from '../../server/test/helpers/database.ts';
 import { freePort, type Program, runToEnd, startProgram, waitUntilAnswering } from './processes.ts';
 
 const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +32,7 @@ export async function startSystem(say: (line: string) => void): Promise<RunningS
 
   const programs: Program[] = [];
   let web: Promise<void> = Promise.resolve();
-  const database = await createRunDatabase();
+  const database = await createTestDatabase();
   const stop = async () => {
     // A program that died during the run explains the failures around it: say so loudly.
     for (const program of programs.filter((each) => each.hasExited())) {
