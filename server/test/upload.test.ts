@@ -149,7 +149,20 @@ describe('POST /sounds', () => {
       400,
       'TITLE_TOO_LONG',
     );
+    // 250 four-byte characters: long enough in bytes that the parser cuts the field short.
+    await expectRejected(
+      await uploadSound(system.url, { userId, bytes: wavTone(), title: '🎵'.repeat(250) }),
+      400,
+      'TITLE_TOO_LONG',
+    );
     expect(await listedIds()).toEqual(before);
+  });
+
+  it('accepts a title of exactly 200 characters, even four-byte ones', async () => {
+    const title = '🎵'.repeat(100) + 'x'.repeat(100);
+    const response = await uploadSound(system.url, { userId, bytes: wavTone(), title });
+    expect(response.status).toBe(201);
+    expect(await json(response)).toMatchObject({ title });
   });
 
   it('answers 415 for a PNG named .mp3 and for a text file, storing nothing', async () => {

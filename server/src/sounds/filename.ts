@@ -13,11 +13,16 @@ export function cleanFilename(raw: string | undefined): string {
   const withoutFolders = basename(decoded.replaceAll('\\', '/'));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   const cleaned = withoutFolders.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return cleaned.slice(0, MAX_FILENAME_LENGTH) || 'sound';
+  return firstCharacters(cleaned, MAX_FILENAME_LENGTH) || 'sound';
 }
 
 /** The title a sound gets when the uploader gives none: its filename without the extension. */
 export function defaultTitle(filename: string): string {
   const stem = filename.slice(0, filename.length - extname(filename).length).trim();
-  return (stem || filename).slice(0, MAX_TITLE_LENGTH);
+  return firstCharacters(stem || filename, MAX_TITLE_LENGTH);
+}
+
+/** The first `count` characters, never cutting one in half (a UTF-16 surrogate pair). */
+function firstCharacters(text: string, count: number): string {
+  return Array.from(text).slice(0, count).join('');
 }

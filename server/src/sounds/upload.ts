@@ -51,6 +51,8 @@ export async function receiveUpload(
     for await (const part of parts) {
       if (part.type === 'field') {
         if (part.fieldname !== 'title') throw new Errors.unexpectedField(part.fieldname);
+        // Longer than even 200 four-byte characters: the parser cut it short.
+        if (part.valueTruncated) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
         title = readTitle(part.value);
       } else if (part.fieldname !== 'file') {
         part.file.destroy();
@@ -113,7 +115,8 @@ async function* multipartParts(
 
 function readTitle(value: unknown): string | undefined {
   const title = String(value ?? '').trim();
-  if (title.length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
+  // Counted in characters (code points), as the schema's maxLength is, not UTF-16 units.
+  if ([...title].length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
   return title || undefined;
 }
 
