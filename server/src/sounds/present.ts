@@ -1,9 +1,9 @@
 import type { Static } from 'typebox';
-import type { SoundRow } from '../db/schema.ts';
 import type { Sound } from '../schemas/sound.ts';
+import type { ListedSound } from './repository.ts';
 
 /** A row as the API shows it: no storage key or status, plus where to stream it. */
-export function presentSound(row: SoundRow, publicUrl: string): Static<typeof Sound> {
+export function presentSound(row: ListedSound, publicUrl: string): Static<typeof Sound> {
   return {
     id: row.id,
     title: row.title,

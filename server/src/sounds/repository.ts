@@ -38,33 +38,87 @@ export async function publishSound(
 }
 
 export async function findReadySound(db: Database, id: string): Promise<SoundRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(sounds)
-    .where(and(eq(sounds.id, id), eq(sounds.status, 'ready')));
+  const [row] = await preparedQueries(db).findReady.execute({ id });
   return row;
 }
+
+/** The columns a listing shows (see presentSound); storage key and status stay behind. */
+const listedColumns = {
+  id: sounds.id,
+  userId: sounds.userId,
+  title: sounds.title,
+  filename: sounds.filename,
+  contentType: sounds.contentType,
+  size: sounds.size,
+  durationMs: sounds.durationMs,
+  createdAt: sounds.createdAt,
+};
+export type ListedSound = Pick<SoundRow, keyof typeof listedColumns>;
 
 /** Newest first; one row more than asked tells whether another page follows. */
 export async function listReadySounds(
   db: Database,
   options: { limit: number; userId?: number | undefined; after?: CursorPosition | undefined },
-): Promise<SoundRow[]> {
+): Promise<ListedSound[]> {
   const { limit, userId, after } = options;
-  return db
-    .select()
-    .from(sounds)
-    .where(
-      and(
-        eq(sounds.status, 'ready'),
-        userId === undefined ? undefined : eq(sounds.userId, userId),
-        after === undefined
-          ? undefined
-          : sql`(${sounds.createdAt}, ${sounds.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`,
-      ),
-    )
-    .orderBy(desc(sounds.createdAt), desc(sounds.id))
-    .limit(limit + 1);
+  const queries = preparedQueries(db).list;
+  const position = after && { afterTime: after.createdAt.toISOString(), afterId: after.id };
+  if (userId === undefined) {
+    return position
+      ? queries.allAfter.execute({ limit: limit + 1, ...position })
+      : queries.all.execute({ limit: limit + 1 });
+  }
+  return position
+    ? queries.byUserAfter.execute({ limit: limit + 1, userId, ...position })
+    : queries.byUser.execute({ limit: limit + 1, userId });
+}
+
+/**
+ * The hot read queries, built once per database: building a Drizzle query costs more CPU than
+ * Postgres spends answering it (see bench/README.md).
+ */
+const prepared = new WeakMap<Database, ReturnType<typeof prepareQueries>>();
+
+function preparedQueries(db: Database) {
+  let queries = prepared.get(db);
+  if (!queries) {
+    queries = prepareQueries(db);
+    prepared.set(db, queries);
+  }
+  return queries;
+}
+
+function prepareQueries(db: Database) {
+  const listQuery = (name: string, byUser: boolean, after: boolean) =>
+    db
+      .select(listedColumns)
+      .from(sounds)
+      .where(
+        and(
+          eq(sounds.status, 'ready'),
+          byUser ? eq(sounds.userId, sql.placeholder('userId')) : undefined,
+          after
+            ? sql`(${sounds.createdAt}, ${sounds.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(sounds.createdAt), desc(sounds.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(name);
+
+  return {
+    findReady: db
+      .select()
+      .from(sounds)
+      .where(and(eq(sounds.id, sql.placeholder('id')), eq(sounds.status, 'ready')))
+      .prepare('find_ready_sound'),
+    list: {
+      all: listQuery('list_sounds', false, false),
+      allAfter: listQuery('list_sounds_after', false, true),
+      byUser: listQuery('list_user_sounds', true, false),
+      byUserAfter: listQuery('list_user_sounds_after', true, true),
+    },
+  };
 }
 
 /** `ready → deleting`, only once: of two concurrent deletes, one gets the row. */
