@@ -1,11 +1,13 @@
 // `pnpm start` as a user runs it: `node scripts/start.ts` as a child process on free ports with
 // its own data folder. It must come up, take a user and a sound through the API, stop cleanly
 // on Ctrl-C (no program left behind), and find both again on the next start.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wavTone } from '../server/test/helpers/audio.ts';
 
@@ -71,14 +73,6 @@ function startRun(env: Record<string, string>): Run {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 function canBind(port: number): Promise<boolean> {
   return new Promise((done) => {
     const server = createServer();
@@ -125,10 +119,10 @@ describe('pnpm start (scripts/start.ts)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cloud-sound-start-'));
     ports = {
-      API_PORT: String(await freePort()),
-      FILE_STORE_PORT: String(await freePort()),
-      USER_API_PORT: String(await freePort()),
-      WEB_PORT: String(await freePort()),
+      API_PORT: String(await getPort()),
+      FILE_STORE_PORT: String(await getPort()),
+      USER_API_PORT: String(await getPort()),
+      WEB_PORT: String(await getPort()),
     };
   });
 
@@ -215,7 +209,7 @@ describe('pnpm start (scripts/start.ts)', () => {
 
   it('names the busy port and the setting that changes it, and exits non-zero', async () => {
     const squatter: Server = createServer();
-    const busyPort = await freePort();
+    const busyPort = await getPort();
     await new Promise<void>((done) => squatter.listen(busyPort, '127.0.0.1', done));
     try {
       const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, API_PORT: String(busyPort) });

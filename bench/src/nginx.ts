@@ -1,13 +1,14 @@
 // Debian's nginx as the playback baseline: the same bytes served from disk by a server built
 // for it. We run it ourselves, on a free loopback port, with a tiny config in a temp folder.
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import getPort from 'get-port';
 import { killGroupOnExit } from '../../scripts/start-child.ts';
 import { registerCleanup } from './cleanup.ts';
-import { freePort } from './ports.ts';
 
 export type Nginx =
   | { url: string; version: string; stop(): Promise<void> }
@@ -32,7 +33,7 @@ export async function startNginx(options: {
   const version = spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr.trim();
   const dir = join(options.workDir, 'nginx');
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = await getPort();
   const asRoot = process.getuid?.() === 0;
   await writeFile(
     join(dir, 'nginx.conf'),

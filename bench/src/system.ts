@@ -1,13 +1,14 @@
 // The system under test: the same four programs `pnpm start` runs (scripts/start-system.ts),
 // on free ports, with their logs in a file instead of the terminal.
+
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import getPort from 'get-port';
 import type { RunningProgram } from '../../scripts/start-child.ts';
 import type { ProgramName, StartSettings } from '../../scripts/start-settings.ts';
 import { startSystem } from '../../scripts/start-system.ts';
 import { registerCleanup } from './cleanup.ts';
-import { freePort } from './ports.ts';
 
 export interface BenchSystem {
   /** Loopback URLs of the four programs. */
@@ -29,10 +30,10 @@ export async function startBenchSystem(options: {
   const log = createWriteStream(logFile, { flags: 'a' });
   const settings: StartSettings = {
     ports: {
-      web: await freePort(),
-      api: await freePort(),
-      file_store: await freePort(),
-      user_api: await freePort(),
+      web: await getPort(),
+      api: await getPort(),
+      file_store: await getPort(),
+      user_api: await getPort(),
     },
     host: '127.0.0.1',
     dataDir: options.dataDir,

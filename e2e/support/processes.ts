@@ -1,7 +1,6 @@
 // Child processes the suite starts and always stops: `node <entry>` run directly (no pnpm or
 // shell in between that could swallow a signal), with the output kept for the failure report.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Program {
   name: string;
@@ -69,21 +68,6 @@ export function startProgram(options: {
       clearTimeout(timer);
     },
   };
-}
-
-/** A TCP port nobody listens on right now, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
 }
 
 /** Polls `url` until it answers 2xx; throws if `program` exits first or time runs out. */

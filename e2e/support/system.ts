@@ -1,12 +1,14 @@
 // The whole of Cloud Sound, started as production starts it, on free ports with temporary data:
 // user_api, file_store, the API (on the run's own Postgres database or embedded PGlite) and the
 // web app, built for this API's URL and served by `vite preview`.
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import getPort from 'get-port';
 import { createTestDatabase } from '../../server/test/helpers/database.ts';
-import { freePort, type Program, runToEnd, startProgram, waitUntilAnswering } from './processes.ts';
+import { type Program, runToEnd, startProgram, waitUntilAnswering } from './processes.ts';
 
 const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const WEB_DIR = join(REPO_DIR, 'web');
@@ -134,6 +136,6 @@ export async function startSystem(say: (line: string) => void): Promise<RunningS
 
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
+  while (ports.size < count) ports.add(await getPort());
   return [...ports];
 }

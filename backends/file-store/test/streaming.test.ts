@@ -3,11 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import getPort from 'get-port';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeTempRoot, storedFiles, tempFiles, waitFor } from './helpers.ts';
 
@@ -15,15 +15,6 @@ const MiB = 1024 * 1024;
 const FILE_MIB = 200;
 const MAX_RSS_GROWTH = 64 * MiB;
 const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** VmRSS (now) and VmHWM (peak so far) of a process, in bytes. */
 async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
@@ -37,7 +28,7 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
 async function startFileStoreProcess(
   dataDir: string,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
+  const port = await getPort();
   const child = spawn(process.execPath, [mainPath], {
     env: {
       ...process.env,

@@ -1,12 +1,13 @@
 // 5. Start-up: `node scripts/start.ts` as a user runs it, timed from the spawn to its "all four
 // healthy" lines, on an empty data folder (web build + new database) and again on the same one;
 // then once more through `pnpm start` when pnpm is at hand. Each run is stopped with SIGINT.
+
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import getPort from 'get-port';
 import { killGroupOnExit } from '../../../scripts/start-child.ts';
 import { REPO_DIR } from '../../../scripts/start-settings.ts';
 import { registerCleanup } from '../cleanup.ts';
-import { freePort } from '../ports.ts';
 import { fixed } from '../table.ts';
 import { type BenchContext, errorCell, type SectionReport } from './context.ts';
 
@@ -26,10 +27,10 @@ export async function runStartupSection(
   const dataDir = smoke ? context.systemDir : join(context.workDir, 'startup-data');
   const databaseUrl = smoke ? context.database.url : await context.database.another();
   const ports = {
-    API_PORT: String(await freePort()),
-    FILE_STORE_PORT: String(await freePort()),
-    USER_API_PORT: String(await freePort()),
-    WEB_PORT: String(await freePort()),
+    API_PORT: String(await getPort()),
+    FILE_STORE_PORT: String(await getPort()),
+    USER_API_PORT: String(await getPort()),
+    WEB_PORT: String(await getPort()),
   };
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
@@ -166,7 +165,10 @@ async function storeFilePart(
   let clientError: unknown;
   async function* body(): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of prepend(head, file)) {
+      size = head.length;
+      await probe.feed(head);
+      yield head;
+      for await (const chunk of file as AsyncIterable<Buffer>) {
         size += chunk.length;
         await probe.feed(chunk);
         yield chunk;
@@ -193,11 +195,6 @@ async function storeFilePart(
   } finally {
     clearInterval(heartbeat);
   }
-}
-
-async function* prepend(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
-  yield head;
-  yield* rest;
 }
 
 /** Removes a failed upload's file and row; if file_store is down, the reaper finishes later. */

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import getPort from 'get-port';
 import { wavHeader } from './audio.ts';
 
 export { type Backends, startBackends } from './backends.ts';
@@ -48,7 +49,7 @@ process.once('exit', () => {
  * for GET /health. Throws, with its output, if it exits or does not come up in time.
  */
 export async function spawnApi(env: Record<string, string | undefined>): Promise<ChildApi> {
-  const port = await freePort();
+  const port = await getPort();
   const fullEnv: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -163,20 +164,6 @@ export function connectionRefused(port: number): Promise<boolean> {
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
       resolve(error.code === 'ECONNREFUSED');
-    });
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
     });
   });
 }
