@@ -27,6 +27,21 @@ const ConfigSchema = Type.Object({
   REAPER_STALE_AFTER_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   /** How often the reaper looks for abandoned rows (it also runs once at start-up). */
   REAPER_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** Calls to user_api and file_store: time to connect, to the response headers, and the
+   *  longest pause between two body chunks (an idle timeout, so long transfers go on). */
+  BACKEND_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2_000 }),
+  BACKEND_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
+  BACKEND_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** Longest wait for the database (a connection or one query) before answering 503. */
+  DATABASE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5_000 }),
+  /** Client sockets: dropped after this long without a byte (slow-loris, stalled uploads). */
+  SOCKET_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000 }),
+  /** Time a client has to send its complete request headers. */
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Rate limits, per client address and window: accounts created, and uploads. */
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60_000 }),
+  RATE_LIMIT_USER_CREATIONS: Type.Integer({ minimum: 1, default: 20 }),
+  RATE_LIMIT_UPLOADS: Type.Integer({ minimum: 1, default: 60 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
   }),
