@@ -58,6 +58,8 @@ export async function spawnApi(env: Record<string, string | undefined>): Promise
     PORT: String(port),
     PUBLIC_URL: 'http://cloud-sound.test',
     LOG_LEVEL: 'info',
+    RATE_LIMIT_USER_CREATIONS: '1000000',
+    RATE_LIMIT_UPLOADS: '1000000',
     ...env,
   };
   const child = spawn(process.execPath, ['src/main.ts'], {

@@ -32,6 +32,9 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
     FILE_STORE_URL: backends.fileStore.url,
     PUBLIC_URL: 'http://cloud-sound.test',
     LOG_LEVEL: 'silent',
+    // Every test talks from 127.0.0.1; only the rate-limit tests want the real limits.
+    RATE_LIMIT_USER_CREATIONS: '1000000',
+    RATE_LIMIT_UPLOADS: '1000000',
     ...env,
   });
   const api = await buildApp(config, { logger: !!process.env.DEBUG_TEST_LOGS });
