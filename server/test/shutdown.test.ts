@@ -1,21 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sounds } from '../src/db/schema.ts';
-import { expectConsistent, openApiDatabase } from './helpers/audit.ts';
 import {
-  type Backends,
   connectionRefused,
-  killAllApis,
   sha256OfBody,
   sleep,
-  spawnApi,
-  startBackends,
   streamWavUpload,
   waitUntil,
 } from './helpers/child.ts';
-import { createTestDatabase } from './helpers/database.ts';
+import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
 import { json } from './helpers/http.ts';
 
 /**
@@ -27,30 +19,16 @@ import { json } from './helpers/http.ts';
 const MiB = 1024 * 1024;
 const GRACE_MS = 10_000;
 
-let backends: Backends;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let apiDataDir: string;
+let system: ChildSystem;
 beforeAll(async () => {
-  backends = await startBackends();
-  database = await createTestDatabase();
-  apiDataDir = await mkdtemp(join(tmpdir(), 'cloud-sound-shutdown-api-'));
+  system = await startChildSystem();
 });
-afterAll(async () => {
-  await killAllApis();
-  await backends?.close();
-  await database?.drop();
-  if (apiDataDir) await rm(apiDataDir, { recursive: true, force: true });
-});
+afterAll(() => system?.close());
 
 describe('SIGTERM', () => {
   it('finishes the upload in flight with 201, refuses new connections, exits 0 in time', async () => {
-    const api = await spawnApi({
-      DATA_DIR: apiDataDir,
-      DATABASE_URL: database.url,
-      USER_API_URL: backends.userApi.url,
-      FILE_STORE_URL: backends.fileStore.url,
-    });
-    const userId = await backends.createUser();
+    const api = await system.spawnApi();
+    const userId = await system.backends.createUser();
 
     let signalledAt = 0;
     let refusedWhileUploading = false;
@@ -91,18 +69,13 @@ describe('SIGTERM', () => {
     expect(api.output()).not.toContain('killed by timeout');
 
     // What it accepted before stopping is complete: a ready row, the whole file.
-    const handle = await openApiDatabase({ databaseUrl: database.url, apiDataDir });
-    try {
-      const rows = await handle.db.select().from(sounds);
-      expect(rows.map((row) => [row.id, row.status])).toEqual([[sound.id, 'ready']]);
-      await expectConsistent({ db: handle.db, fileStore: backends.fileStore });
-      const stored = await fetch(`${backends.fileStore.url}/files/${rows[0]?.storageKey}`);
-      expect(await sha256OfBody(stored)).toEqual({
-        sha256: upload.fileSha256,
-        bytes: upload.fileBytes,
-      });
-    } finally {
-      await handle.close();
-    }
+    const rows = await system.withDatabase((db) => db.select().from(sounds));
+    expect(rows.map((row) => [row.id, row.status])).toEqual([[sound.id, 'ready']]);
+    await system.expectConsistent();
+    const stored = await fetch(`${system.backends.fileStore.url}/files/${rows[0]?.storageKey}`);
+    expect(await sha256OfBody(stored)).toEqual({
+      sha256: upload.fileSha256,
+      bytes: upload.fileBytes,
+    });
   });
 });
