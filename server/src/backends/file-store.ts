@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { Errors } from '../lib/errors.ts';
 import { createPool, discardBody } from './http.ts';
@@ -17,11 +17,7 @@ export interface OpenedFile {
  */
 export interface FileStore {
   /** Streams `source` to the store under `key`; rejects (and stores nothing) on any failure. */
-  storeSoundFile(
-    key: string,
-    source: AsyncIterable<Uint8Array>,
-    signal?: AbortSignal,
-  ): Promise<void>;
+  storeSoundFile(key: string, source: Readable, signal?: AbortSignal): Promise<void>;
   /** Opens the file, passing HTTP conditional and Range headers through. */
   openSoundFile(
     key: string,
@@ -57,7 +53,7 @@ export function createFileStore(baseUrl: string, pool: Pool = createPool(baseUrl
           // No Content-Length: the size is unknown until the client's stream ends, so undici
           // sends the body chunked, exactly as fast as file_store takes it (backpressure).
           headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-          body: Readable.from(multipartBody(boundary, key, source), { objectMode: false }),
+          body: asMultipartBody(boundary, key, source),
           signal,
         });
       } catch (cause) {
@@ -103,17 +99,28 @@ function filePath(key: string): string {
   return `/files/${encodeURIComponent(key)}`;
 }
 
-/** A one-part multipart/form-data body whose field name is the file id, as file_store expects. */
-async function* multipartBody(
-  boundary: string,
-  key: string,
-  source: AsyncIterable<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(
-    `--${boundary}\r\n` +
-      `Content-Disposition: form-data; name="${key}"; filename="${key}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
-  );
-  yield* source;
-  yield Buffer.from(`\r\n--${boundary}--\r\n`);
+/**
+ * `source` framed as a one-part multipart/form-data body whose field name is the file id, as
+ * file_store expects. A Transform rather than a generator: each chunk passes straight through,
+ * with no promise per chunk on the hot path of every upload.
+ */
+function asMultipartBody(boundary: string, key: string, source: Readable): Readable {
+  const framed = new Transform({
+    construct(callback) {
+      this.push(
+        `--${boundary}\r\n` +
+          `Content-Disposition: form-data; name="${key}"; filename="${key}"\r\n` +
+          'Content-Type: application/octet-stream\r\n\r\n',
+      );
+      callback();
+    },
+    transform(chunk, _encoding, callback) {
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(null, `\r\n--${boundary}--\r\n`);
+    },
+  });
+  // A failing source fails the body (and so the request); a failing request stops the source.
+  return pipeline(source, framed, () => {});
 }

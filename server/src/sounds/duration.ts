@@ -7,6 +7,8 @@ import { parseStream } from 'music-metadata';
  * is enough) it stops being fed, and a parser failure never fails the upload: the duration is
  * then simply unknown.
  */
+export type DurationProbe = ReturnType<typeof startDurationProbe>;
+
 export function startDurationProbe(contentType: string) {
   const branch = new PassThrough({ highWaterMark: 1024 * 1024 });
   let settled = false;
@@ -26,11 +28,14 @@ export function startDurationProbe(contentType: string) {
     });
 
   return {
-    /** Hands a chunk to the parser, waiting while its buffer is full. */
-    async feed(chunk: Uint8Array): Promise<void> {
+    /**
+     * Hands a chunk to the parser. Returns a promise only when its buffer is full, to wait on;
+     * most chunks cost no promise at all.
+     */
+    feed(chunk: Uint8Array): Promise<void> | undefined {
       if (settled || branch.destroyed) return;
       if (branch.write(chunk)) return;
-      await new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) => {
         const done = () => {
           branch.off('drain', done);
           branch.off('close', done);

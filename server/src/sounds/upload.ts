@@ -1,3 +1,4 @@
+import { finished, Transform } from 'node:stream';
 import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
@@ -5,7 +6,7 @@ import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import { detectAudioType, SNIFF_BYTES } from './audio-type.ts';
-import { startDurationProbe } from './duration.ts';
+import { type DurationProbe, startDurationProbe } from './duration.ts';
 import { cleanFilename, defaultTitle, MAX_TITLE_LENGTH } from './filename.ts';
 import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
@@ -160,31 +161,25 @@ async function storeFilePart(
   }, deps.heartbeatMs);
 
   const probe = startDurationProbe(contentType);
-  let size = 0;
+  const meter = meterUpload(probe);
   // Set when the client's side fails (disconnect, malformed multipart), as opposed to storage.
+  // `pipe`, not `pipeline`: a storage failure must not look like the client's stream failing.
   let clientError: unknown;
-  async function* body(): AsyncGenerator<Buffer> {
-    try {
-      size = head.length;
-      await probe.feed(head);
-      yield head;
-      for await (const chunk of file as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        await probe.feed(chunk);
-        yield chunk;
-      }
-    } catch (error) {
-      clientError = error;
-      throw error;
-    }
-  }
+  finished(file, (error) => {
+    if (!error) return;
+    clientError ??= error;
+    meter.destroy(error);
+  });
+  // The sniffed head first, then the rest (a small file has already ended: pipe then just ends).
+  meter.write(head);
+  file.pipe(meter);
 
   try {
-    await deps.fileStore.storeSoundFile(row.storageKey, body(), upstream.signal);
+    await deps.fileStore.storeSoundFile(row.storageKey, meter, upstream.signal);
     if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
-    return { row, size, durationMs: await probe.finish() };
+    return { row, size: meter.size, durationMs: await probe.finish() };
   } catch (error) {
-    // Read before destroying the part: destroying it makes `body()` fail too.
+    // Read before destroying the part: destroying it counts as the client's stream failing.
     const failedOnClientSide = clientError !== undefined;
     probe.abort();
     file.destroy();
@@ -195,6 +190,25 @@ async function storeFilePart(
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/**
+ * Counts the bytes on their way to storage and hands each chunk to the duration probe, holding
+ * the stream back only while the probe's buffer is full.
+ */
+function meterUpload(probe: DurationProbe): Transform & { size: number } {
+  const meter = Object.assign(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        meter.size += chunk.length;
+        const full = probe.feed(chunk);
+        if (full) full.then(() => callback(null, chunk));
+        else callback(null, chunk);
+      },
+    }),
+    { size: 0 },
+  );
+  return meter;
 }
 
 /** Removes a failed upload's file and row; if file_store is down, the reaper finishes later. */
