@@ -6,6 +6,7 @@ import { SoundListQuery, SoundParams } from '../schemas/sound.ts';
 import { decodeCursor, encodeCursor } from '../sounds/cursor.ts';
 import { deleteSound } from '../sounds/delete.ts';
 import { MAX_TITLE_LENGTH } from '../sounds/filename.ts';
+import { createListingCache } from '../sounds/listing-cache.ts';
 import { sendSoundAudio } from '../sounds/playback.ts';
 import { presentSound } from '../sounds/present.ts';
 import { findReadySound, listReadySounds } from '../sounds/repository.ts';
@@ -15,6 +16,7 @@ const DEFAULT_PAGE_SIZE = 20;
 
 const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db, fileStore, config } = fastify;
+  const listingCache = createListingCache({ ttlMs: config.LISTING_CACHE_TTL_MS, maxPages: 200 });
 
   fastify.get(
     '/sounds',
@@ -24,19 +26,23 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         summary: 'List sounds, newest first',
         description: 'Keyset-paginated: pass `nextCursor` back as `cursor` for the next page.',
         querystring: SoundListQuery,
-        response: { 200: Type.Ref('SoundList'), ...errorReplies(400) },
+        response: { 200: Type.Ref('SoundList'), ...errorReplies(400, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit = DEFAULT_PAGE_SIZE, cursor, userId } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const rows = await listReadySounds(db, { limit, userId, after });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        items: page.map((row) => presentSound(row, config.PUBLIC_URL)),
-        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-      };
+      const json = await listingCache.get({ limit, cursor, userId }, async () => {
+        const rows = await listReadySounds(db, { limit, userId, after });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return reply.serialize({
+          items: page.map((row) => presentSound(row, config.PUBLIC_URL)),
+          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        });
+      });
+      // Already serialised with this route's response schema.
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   );
 
@@ -47,7 +53,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['sounds'],
         summary: 'Get one sound',
         params: SoundParams,
-        response: { 200: Type.Ref('Sound'), ...errorReplies(400, 404) },
+        response: { 200: Type.Ref('Sound'), ...errorReplies(400, 404, 503) },
       },
     },
     async (request) => {
@@ -115,6 +121,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
       });
+      listingCache.invalidate();
       return reply.code(201).send(presentSound(row, config.PUBLIC_URL));
     },
   );
@@ -135,11 +142,16 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await deleteSound(
-        { db, fileStore, log: request.log },
-        request.params.id,
-        request.userId as number,
-      );
+      try {
+        await deleteSound(
+          { db, fileStore, log: request.log },
+          request.params.id,
+          request.userId as number,
+        );
+      } finally {
+        // Even a failed delete may have taken the sound out of the listing.
+        listingCache.invalidate();
+      }
       return reply.code(204).send(null);
     },
   );
