@@ -1,6 +1,7 @@
 // Checks, without a Docker engine, that every Dockerfile the compose file builds can find
-// what it copies: each COPY/ADD source must exist in the build context and must not be
-// excluded by .dockerignore. Run: `node scripts/check-dockerfiles.ts [docker-compose.yml]`.
+// what it copies (each COPY/ADD source must exist in the build context and must not be
+// excluded by .dockerignore) and that its image runs as a user other than root.
+// Run: `node scripts/check-dockerfiles.ts [docker-compose.yml]`.
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import { dirname, matchesGlob, posix, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -87,6 +88,41 @@ export function isDockerIgnored(path: string, patterns: string[]): boolean {
   return ignored;
 }
 
+/** Base images whose own USER is unprivileged, so a final stage on them needs none. */
+const UNPRIVILEGED_IMAGES = [/^(docker\.io\/)?(nginxinc|nginx)\/nginx-unprivileged([:@]|$)/];
+
+/**
+ * Who the image of the last stage runs as: its last USER, or the one of the earlier stage it
+ * starts FROM; undefined when nothing sets one (the base image's, root for most images).
+ */
+export function finalStage(instructions: Array<[string, string]>): {
+  baseImage: string;
+  user: string | undefined;
+} {
+  const stages = new Map<string, { baseImage: string; user: string | undefined }>();
+  let current = { baseImage: '', user: undefined as string | undefined };
+  for (const [keyword, args] of instructions) {
+    if (keyword === 'FROM') {
+      const [image = '', , name] = args
+        .replace(/--\S+\s*/g, '')
+        .trim()
+        .split(/\s+/);
+      current = { ...(stages.get(image.toLowerCase()) ?? { baseImage: image, user: undefined }) };
+      if (name) stages.set(name.toLowerCase(), current);
+    } else if (keyword === 'USER') {
+      current.user = args.trim();
+    }
+  }
+  return current;
+}
+
+/** Whether the final stage runs as some user other than root. */
+export function runsUnprivileged(instructions: Array<[string, string]>): boolean {
+  const { baseImage, user } = finalStage(instructions);
+  if (user === undefined) return UNPRIVILEGED_IMAGES.some((pattern) => pattern.test(baseImage));
+  return !/^(root|0)(:|$)/.test(user);
+}
+
 function dockerignorePatterns(context: string): string[] {
   const file = resolve(context, '.dockerignore');
   if (!existsSync(file)) return [];
@@ -106,7 +142,16 @@ export function checkDockerfiles(composePath: string): BuildProblem[] {
       continue;
     }
     const ignorePatterns = dockerignorePatterns(context);
-    for (const [keyword, args] of dockerfileInstructions(readFileSync(dockerfile, 'utf8'))) {
+    const instructions = dockerfileInstructions(readFileSync(dockerfile, 'utf8'));
+    if (!runsUnprivileged(instructions)) {
+      problems.push({
+        service,
+        dockerfile: shownDockerfile,
+        message:
+          'the image runs as root: give its last stage a USER other than root, or build it on an unprivileged base image',
+      });
+    }
+    for (const [keyword, args] of instructions) {
       if (keyword !== 'COPY' && keyword !== 'ADD') continue;
       for (const source of copySources(args)) {
         const matches = /[*?[]/.test(source) ? globSync(source, { cwd: context }) : [source];
@@ -137,6 +182,6 @@ if (import.meta.main) {
   }
   if (problems.length > 0) process.exit(1);
   console.log(
-    `check-dockerfiles: every COPY/ADD source of ${composeBuilds(composePath).length} builds exists`,
+    `check-dockerfiles: every COPY/ADD source of ${composeBuilds(composePath).length} builds exists, and each image runs as a user other than root`,
   );
 }

@@ -6,7 +6,9 @@ import {
   checkDockerfiles,
   copySources,
   dockerfileInstructions,
+  finalStage,
   isDockerIgnored,
+  runsUnprivileged,
 } from '../scripts/check-dockerfiles.ts';
 
 const workspaces: string[] = [];
@@ -35,26 +37,32 @@ afterEach(() => {
 describe('check-dockerfiles', () => {
   it('accepts a Dockerfile whose sources all exist', () => {
     const compose = buildContext(
-      'FROM node:24-slim AS deps\nCOPY package.json \\\n  app/src/ ./\nFROM node:24-slim\nCOPY --from=deps /app /app\n',
+      'FROM node:24-slim AS deps\nCOPY package.json \\\n  app/src/ ./\nFROM node:24-slim\nCOPY --from=deps /app /app\nUSER node\n',
       { 'package.json': '{}', 'app/src/main.ts': '' },
     );
     expect(checkDockerfiles(compose)).toEqual([]);
   });
 
   it('names a COPY source that is missing', () => {
-    const compose = buildContext('FROM node:24-slim\nCOPY --chown=node:node app/src drizzle ./\n', {
-      'app/src/main.ts': '',
-    });
+    const compose = buildContext(
+      'FROM node:24-slim\nCOPY --chown=node:node app/src drizzle ./\nUSER node\n',
+      {
+        'app/src/main.ts': '',
+      },
+    );
     expect(checkDockerfiles(compose)).toEqual([
       expect.objectContaining({ service: 'app', message: expect.stringContaining('"drizzle"') }),
     ]);
   });
 
   it('names a source that .dockerignore keeps out of the context', () => {
-    const compose = buildContext('FROM node:24-slim\nADD ["app/node_modules/x", "/x"]\n', {
-      '.dockerignore': '**/node_modules\n',
-      'app/node_modules/x/index.js': '',
-    });
+    const compose = buildContext(
+      'FROM node:24-slim\nADD ["app/node_modules/x", "/x"]\nUSER node\n',
+      {
+        '.dockerignore': '**/node_modules\n',
+        'app/node_modules/x/index.js': '',
+      },
+    );
     expect(checkDockerfiles(compose)).toEqual([
       expect.objectContaining({ message: expect.stringContaining('excluded by .dockerignore') }),
     ]);
@@ -67,6 +75,32 @@ describe('check-dockerfiles', () => {
     expect(checkDockerfiles(join(dir, 'docker-compose.yml'))).toEqual([
       expect.objectContaining({ service: 'app', message: 'Dockerfile is missing' }),
     ]);
+  });
+
+  it('names an image that runs as root', () => {
+    const compose = buildContext('FROM node:24-slim\nRUN true\n');
+    expect(checkDockerfiles(compose)).toEqual([
+      expect.objectContaining({ service: 'app', message: expect.stringContaining('as root') }),
+    ]);
+  });
+
+  it('judges the user of the last stage: its own USER, its parent stage, or its base image', () => {
+    const runs = (dockerfile: string) => runsUnprivileged(dockerfileInstructions(dockerfile));
+    expect(runs('FROM node:24-slim\nUSER node\n')).toBe(true);
+    expect(runs('FROM node:24-slim\nUSER 1000:1000\n')).toBe(true);
+    expect(runs('FROM node:24-slim\n')).toBe(false);
+    expect(runs('FROM node:24-slim\nUSER node\nRUN x\nUSER root\n')).toBe(false);
+    expect(runs('FROM node:24-slim\nUSER 0:0\n')).toBe(false);
+    // A USER in an earlier stage says nothing about the image that is shipped…
+    expect(runs('FROM node:24-slim AS build\nUSER node\nFROM node:24-slim\n')).toBe(false);
+    // …unless the last stage starts from that stage.
+    expect(runs('FROM node:24-slim AS base\nUSER node\nFROM base\nRUN x\n')).toBe(true);
+    expect(runs('FROM --platform=linux/amd64 nginxinc/nginx-unprivileged:alpine\n')).toBe(true);
+    expect(runs('FROM nginx:alpine\n')).toBe(false);
+    expect(finalStage(dockerfileInstructions('FROM a AS one\nUSER x\nFROM one AS two\n'))).toEqual({
+      baseImage: 'a',
+      user: 'x',
+    });
   });
 
   it('parses instructions, flags and both argument forms', () => {

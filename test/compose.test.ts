@@ -86,7 +86,7 @@ function listeningPort(name: string): number {
 }
 
 function readWebNginxConf(): string {
-  return readFileSync(resolve(root, 'web/nginx.conf'), 'utf8');
+  return readFileSync(resolve(root, 'web/nginx/templates/default.conf.template'), 'utf8');
 }
 
 /** Published ports as {host, container}, from compose's short syntax ("8081:3000"). */
@@ -189,6 +189,16 @@ describe('docker-compose.yml', () => {
   it('builds the web app against the API as the browser reaches it', () => {
     expect(service('web').build?.args?.VITE_API_URL).toBe('http://localhost:8080');
     expect(service('web').build?.args?.VITE_API_URL).toBe(parseSettings('api').PUBLIC_URL);
+  });
+
+  it("lets the web app's Content-Security-Policy reach the API it was built for", () => {
+    // nginx fills API_ORIGIN into connect-src and media-src (web/nginx/templates).
+    const apiUrl = String(service('web').build?.args?.VITE_API_URL);
+    expect(environmentOf('web').API_ORIGIN).toBe(new URL(apiUrl).origin);
+    // Audio is played from the audioUrl the API hands out, built on PUBLIC_URL.
+    expect(environmentOf('web').API_ORIGIN).toBe(
+      new URL(String(parseSettings('api').PUBLIC_URL)).origin,
+    );
   });
 
   it('keeps users, files and the database on named volumes', () => {
