@@ -1,6 +1,11 @@
+import type { Server } from 'node:http';
 import multipart from '@fastify/multipart';
 import { registerAjvFormats } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Config } from './config.ts';
 import { validatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
@@ -10,26 +15,40 @@ import cors from './plugins/cors.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import rateLimit from './plugins/rate-limit.ts';
 import reaper from './plugins/reaper.ts';
+import security from './plugins/security.ts';
 import health from './routes/health.ts';
 import sounds from './routes/sounds.ts';
 import users from './routes/users.ts';
 
 registerAjvFormats();
 
+const REQUEST_TIMEOUT_MS = 60 * 60_000;
+
 /**
  * The Fastify server options, shared by production and the tests so the two never drift.
- * Timeouts are chosen for uploads: a socket idle for a minute is dropped, but a request may
- * take up to an hour as long as bytes keep moving (100 MiB at 256 kbit/s takes ~55 minutes).
+ * Timeouts are chosen for uploads: a socket idle for SOCKET_IDLE_TIMEOUT_MS (a minute) is
+ * dropped, but a request may take up to an hour as long as bytes keep moving (100 MiB at
+ * 256 kbit/s takes ~55 minutes). Headers are small, so they get only HEADERS_TIMEOUT_MS: a
+ * client that dribbles them byte by byte (slow-loris) cannot hold a connection for the hour.
  */
 export function serverOptions(
   config: Config,
   logger: FastifyServerOptions['logger'] = true,
-): FastifyServerOptions {
+): FastifyHttpOptions<Server> {
   return {
     logger: logger === true ? { level: config.LOG_LEVEL } : logger,
-    connectionTimeout: 60_000,
-    requestTimeout: 60 * 60_000,
+    http: {
+      // Node refuses a headers timeout longer than the request timeout, so it gets both.
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      // Node checks the headers and request deadlines on this timer (30 s by default), so a
+      // deadline is only as sharp as the interval.
+      connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
+    },
+    connectionTimeout: config.SOCKET_IDLE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: 10_000,
     // JSON bodies here are a user id; uploads stream past this limit through multipart.
     bodyLimit: 16 * 1024,
@@ -64,7 +83,11 @@ export async function buildApp(
 
   await app.register(configPlugin, { config });
   await app.register(errors);
+  // Before cors, which answers preflights itself: those get the security headers too. Both
+  // this and rate-limit watch routes as they are added (onRoute), so they come before any.
+  await app.register(security);
   await app.register(cors);
+  await app.register(rateLimit);
   await app.register(openapi);
   await app.register(multipart);
 

@@ -1,0 +1,468 @@
+// Issue 6: what a hostile client sends. Requests go out as raw as Node allows (node:http keeps
+// paths and headers exactly as written; node:net for what no HTTP client would send), so no
+// client library tidies the attack away before it reaches the API.
+
+import { readdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parse as parseContentDisposition } from 'content-disposition';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG_BYTES, wavTone } from './helpers/audio.ts';
+import {
+  type ChildApi,
+  fileStoreTempBytes,
+  residentBytes,
+  streamWavUpload,
+  waitUntil,
+} from './helpers/child.ts';
+import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
+import { uploadSound } from './helpers/http.ts';
+import { startSystem, type TestSystem } from './helpers/system.ts';
+
+const MiB = 1024 * 1024;
+
+interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request with the path and headers exactly as given (fetch would normalise them). */
+function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]> = {},
+  body?: Buffer,
+): Promise<RawReply> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: hostname, port, method, path, headers }, (reply) => {
+      let text = '';
+      reply.setEncoding('utf8');
+      reply.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      reply.on('end', () =>
+        resolve({ status: reply.statusCode ?? 0, headers: reply.headers, body: text }),
+      );
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** A multipart upload whose part headers carry `filename` and `partType` byte for byte. */
+function multipartUpload(filename: string, bytes: Buffer, partType: string) {
+  const boundary = 'cloud-sound-hostile';
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${partType}\r\n\r\n`,
+      'latin1',
+    ),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function expectErrorShape(reply: RawReply, status: number, code: string): void {
+  expect(reply.status).toBe(status);
+  expect(JSON.parse(reply.body)).toEqual({
+    statusCode: status,
+    error: expect.any(String),
+    message: expect.any(String),
+    code,
+  });
+}
+
+/** Every file name under `dir`, at any depth. */
+async function allFileNames(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+
+describe('hostile input, against the API in-process', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem();
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  async function upload(filename: string, bytes: Buffer, partType = 'audio/wav') {
+    const { body, contentType } = multipartUpload(filename, bytes, partType);
+    return rawRequest(
+      system.url,
+      'POST',
+      '/sounds',
+      { 'x-user-id': String(userId), 'content-type': contentType },
+      body,
+    );
+  }
+
+  describe('filenames', () => {
+    // [as sent, as stored]
+    const FILENAMES: Array<[string, string]> = [
+      ['../../etc/passwd', 'passwd'],
+      ['..\\..\\windows\\win.ini', 'win.ini'],
+      // A raw CR LF ends the part header there: the parser keeps only what came before.
+      ['evil\r\nX-Injected: yes\r\n.wav', 'evil'],
+      // What browsers send for CR, LF and `"` (WHATWG HTML encodes them).
+      ['evil%0D%0AX-Injected: yes.wav', 'evilX-Injected: yes.wav'],
+      ["a%22; filename*=UTF-8''evil.exe; x=%22.wav", `a"; filename*=UTF-8''evil.exe; x=".wav`],
+      ['nul\u0000byte.wav', 'nulbyte.wav'],
+      ['/absolute/path/tone.wav', 'tone.wav'],
+      ['..', 'sound'],
+    ];
+
+    it.each(FILENAMES)(
+      'stores %j as the plain name %j and plays it back under it',
+      async (sent, stored) => {
+        const reply = await upload(sent, wavTone());
+        expect(reply.status).toBe(201);
+        const sound = JSON.parse(reply.body) as { id: string; filename: string };
+        expect(sound.filename).toBe(stored);
+
+        const audio = await rawRequest(system.url, 'GET', `/sounds/${sound.id}/audio`);
+        expect(audio.status).toBe(200);
+        expect(audio.headers['x-injected']).toBeUndefined();
+        const disposition = String(audio.headers['content-disposition']);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+        expect(disposition).not.toMatch(/[\u0000-\u001f]/);
+        // Quotes inside the name stay inside it: one filename parameter, the stored name.
+        expect(parseContentDisposition(disposition)).toEqual({
+          type: 'inline',
+          parameters: { filename: stored },
+        });
+      },
+    );
+
+    it('writes files only under file_store’s own names, never under one a client chose', async () => {
+      const storedNames = await readdir(join(system.fileStore.dataDir, 'files'));
+      expect(storedNames.length).toBeGreaterThanOrEqual(FILENAMES.length);
+      for (const name of storedNames) expect(name).toMatch(/^[0-9a-f]{64}$/);
+      const everywhere = await allFileNames(system.root);
+      for (const [, stored] of FILENAMES) expect(everywhere).not.toContain(stored);
+      expect(everywhere).not.toContain('passwd');
+    });
+  });
+
+  describe('sound ids', () => {
+    it.each([
+      '/sounds/..%2F..%2Fetc%2Fpasswd',
+      '/sounds/..%2F..%2Fetc%2Fpasswd/audio',
+      '/sounds/%2e%2e/audio',
+      '/sounds/%252e%252e%252fetc/audio',
+      '/sounds/00000000-0000-4000-8000-000000000000%00/audio',
+      '/sounds/00000000-0000-4000-8000-000000000000%2F..%2F..%2Fetc/audio',
+    ])('answers GET %s with 400 INVALID_REQUEST', async (path) => {
+      expectErrorShape(await rawRequest(system.url, 'GET', path), 400, 'INVALID_REQUEST');
+    });
+
+    it('answers DELETE of a traversing id with 400, even for a logged-in user', async () => {
+      const reply = await rawRequest(system.url, 'DELETE', '/sounds/..%2F..%2Fetc%2Fpasswd', {
+        'x-user-id': String(userId),
+      });
+      expectErrorShape(reply, 400, 'INVALID_REQUEST');
+    });
+
+    it('answers an unnormalised ../ path with 404 ROUTE_NOT_FOUND', async () => {
+      const reply = await rawRequest(system.url, 'GET', '/sounds/../../etc/passwd');
+      expectErrorShape(reply, 404, 'ROUTE_NOT_FOUND');
+    });
+  });
+
+  describe('X-User-Id', () => {
+    it.each([
+      ['SQL', '1 OR 1=1'],
+      ['hexadecimal', '0x10'],
+      ['exponent', '1e3'],
+      ['sign', '+5'],
+      ['negative', '-1'],
+      ['leading zeros', '007'],
+      ['past the int range', '2147483648'],
+      ['a list', '5, 6'],
+    ])('rejects a %s id (%j) with 400 before asking user_api', async (_name, value) => {
+      const reply = await rawRequest(system.url, 'GET', '/me', { 'x-user-id': value });
+      expectErrorShape(reply, 400, 'INVALID_USER_ID');
+    });
+
+    it('rejects the header sent twice, even when one copy is a real user', async () => {
+      const reply = await rawRequest(system.url, 'GET', '/me', {
+        'x-user-id': [String(userId), '1'],
+      });
+      expectErrorShape(reply, 400, 'INVALID_USER_ID');
+    });
+
+    it('answers 431 to a header too large to parse', async () => {
+      const reply = await rawRequest(system.url, 'GET', '/me', { 'x-user-id': '1'.repeat(20_000) });
+      expect(reply.status).toBe(431);
+    });
+
+    it('answers 400 to a bare CR smuggling a second header, and closes the connection', async () => {
+      const { reply, closed } = await exchange(
+        system.url,
+        `GET /me HTTP/1.1\r\nHost: x\r\nX-User-Id: ${userId}\rX-Injected: 1\r\n\r\n`,
+      );
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect(closed).toBe(true);
+      // It was refused as a whole: nothing answered the request as if it were valid.
+      expect(reply).not.toContain(`"id":${userId}`);
+    });
+  });
+
+  describe('declared types that lie', () => {
+    it('refuses a PNG declared as audio/mpeg and named .mp3 with 415, storing nothing', async () => {
+      const before = await system.countStoredFiles();
+      expectErrorShape(
+        await upload('song.mp3', PNG_BYTES, 'audio/mpeg'),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+      expectErrorShape(
+        await upload(
+          'page.mp3',
+          Buffer.from('<html><script>alert(1)</script></html>'),
+          'audio/mpeg',
+        ),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+      expect(await system.countStoredFiles()).toBe(before);
+    });
+
+    it('takes a WAV declared as image/png and named .png as audio/wav, and serves it so', async () => {
+      const reply = await upload('picture.png', wavTone(), 'image/png');
+      expect(reply.status).toBe(201);
+      const sound = JSON.parse(reply.body) as { id: string; contentType: string };
+      expect(sound.contentType).toBe('audio/wav');
+      const audio = await rawRequest(system.url, 'GET', `/sounds/${sound.id}/audio`);
+      expect(audio.headers['content-type']).toBe('audio/wav');
+    });
+
+    it('serves an HTML page hidden behind an ID3 tag as audio that no browser will render', async () => {
+      // An ID3 tag is taken for MP3 (a tag can be longer than the sniffed bytes), so this
+      // passes as audio/mpeg. It can only ever be served as that, never sniffed, never a page.
+      const id3Tag = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0]);
+      const page = Buffer.from('<html><script>alert(document.domain)</script></html>');
+      const reply = await upload('page.html', Buffer.concat([id3Tag, page]), 'text/html');
+      expect(reply.status).toBe(201);
+      const sound = JSON.parse(reply.body) as { id: string };
+      const audio = await rawRequest(system.url, 'GET', `/sounds/${sound.id}/audio`);
+      expect(audio.headers['content-type']).toBe('audio/mpeg');
+      expect(audio.headers['x-content-type-options']).toBe('nosniff');
+      expect(audio.headers['content-security-policy']).toContain("default-src 'none'");
+    });
+  });
+
+  describe('JSON bodies', () => {
+    const body = Buffer.from(JSON.stringify({ id: 5, padding: 'x'.repeat(17 * 1024) }));
+
+    it('answers 413 BODY_TOO_LARGE to a 17 KiB JSON body on POST /users', async () => {
+      const reply = await rawRequest(
+        system.url,
+        'POST',
+        '/users',
+        { 'content-type': 'application/json' },
+        body,
+      );
+      expectErrorShape(reply, 413, 'BODY_TOO_LARGE');
+    });
+
+    it('answers 413 to the same body sent chunked, with no Content-Length to check', async () => {
+      const reply = await rawRequest(
+        system.url,
+        'POST',
+        '/users',
+        { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        body,
+      );
+      expectErrorShape(reply, 413, 'BODY_TOO_LARGE');
+    });
+  });
+
+  describe('CORS', () => {
+    it.each([
+      'http://evil.example',
+      'http://localhost.evil.example',
+      'http://localhost:8081',
+      'https://localhost',
+      'null',
+    ])('gives %s no Access-Control-Allow-Origin, preflight or not', async (origin) => {
+      const preflight = await rawRequest(system.url, 'OPTIONS', '/sounds', {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-user-id',
+      });
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+      const simple = await rawRequest(system.url, 'GET', '/sounds', { origin });
+      expect(simple.status).toBe(200);
+      expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('still allows the web app’s own origin (so the test above can fail)', async () => {
+      const reply = await rawRequest(system.url, 'GET', '/sounds', { origin: 'http://localhost' });
+      expect(reply.headers['access-control-allow-origin']).toBe('http://localhost');
+    });
+  });
+});
+
+/**
+ * Writes `text` on a fresh connection, then reads until the server closes it or `waitMs`
+ * passes. `keepWriting` (if any) is written every 200 ms meanwhile.
+ */
+async function exchange(
+  baseUrl: string,
+  text: string | Buffer,
+  options: { waitMs?: number; keepWriting?: string } = {},
+): Promise<{ reply: string; closed: boolean }> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let reply = '';
+  socket.on('data', (chunk: Buffer) => {
+    reply += chunk.toString('latin1');
+  });
+  const closedEvent = new Promise<true>((resolve) => socket.once('close', () => resolve(true)));
+  socket.write(text);
+  const dribble = options.keepWriting
+    ? setInterval(() => {
+        if (socket.writable) socket.write(options.keepWriting as string);
+      }, 200)
+    : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    closedEvent,
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), options.waitMs ?? 5_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  clearInterval(dribble);
+  if (!closed) socket.destroy();
+  return { reply, closed };
+}
+
+describe('hostile clients, against the API as its own process', () => {
+  // Short enough for a test, and far apart from the 30 s a client would need to notice.
+  const HEADERS_TIMEOUT_MS = 1_000;
+  const SOCKET_IDLE_TIMEOUT_MS = 1_500;
+  const MAX_UPLOAD_BYTES = 8 * MiB;
+  /** Far longer than either timeout, far shorter than Node's defaults (60 s, 5 min). */
+  const WAIT_MS = 10_000;
+
+  let system: ChildSystem;
+  let api: ChildApi;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startChildSystem();
+    api = await system.spawnApi({
+      HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+      SOCKET_IDLE_TIMEOUT_MS: String(SOCKET_IDLE_TIMEOUT_MS),
+      MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      LOG_LEVEL: 'warn',
+    });
+    userId = await system.backends.createUser();
+  }, 60_000);
+  afterAll(() => system?.close());
+
+  const storedFiles = async () =>
+    (await readdir(join(system.backends.fileStore.dataDir, 'files')).catch(() => [])).length;
+
+  it('cuts a 1 GiB upload off at the limit with 413, without reading it all or holding it', async () => {
+    // Warm-up: the first upload loads the multipart, sniffing and duration code once.
+    expect((await uploadSound(api.url, { userId, bytes: wavTone() })).status).toBe(201);
+    const storedBefore = await storedFiles();
+    const baseline = await residentBytes(api.pid);
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      residentBytes(api.pid).then(
+        (bytes) => {
+          peak = Math.max(peak, bytes);
+        },
+        () => {},
+      );
+    }, 50);
+
+    const upload = streamWavUpload(api.url, { userId, dataBytes: 1024 * MiB, chunkBytes: MiB });
+    const reply = await upload.response;
+    clearInterval(sampler);
+    peak = Math.max(peak, await residentBytes(api.pid));
+
+    expect(reply.status).toBe(413);
+    expect(await reply.json()).toMatchObject({ code: 'FILE_TOO_LARGE' });
+    // The answer came while the client was still sending: the API stopped reading near the
+    // limit instead of draining the gigabyte.
+    expect(upload.sentBytes()).toBeLessThan(128 * MiB);
+    const growth = peak - baseline;
+    expect(growth, `RSS grew by ${(growth / MiB).toFixed(1)} MiB`).toBeLessThan(64 * MiB);
+
+    await waitUntil('file_store to drop the partial upload', async () => {
+      return (await fileStoreTempBytes(system.backends.fileStore.dataDir)).length === 0;
+    });
+    expect(await storedFiles()).toBe(storedBefore);
+    const listed = (await (await fetch(`${api.url}/sounds?userId=${userId}`)).json()) as {
+      items: unknown[];
+    };
+    expect(listed.items).toHaveLength(1);
+  }, 60_000);
+
+  it('answers 408 and closes a connection that dribbles its headers (slow-loris)', async () => {
+    const { reply, closed } = await exchange(api.url, 'GET /sounds HTTP/1.1\r\nHost: x\r\n', {
+      // Never idle, so only the headers deadline can end it.
+      keepWriting: 'X-Slow: loris\r\n',
+      waitMs: WAIT_MS,
+    });
+    expect(closed).toBe(true);
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes a connection that opens and sends nothing', async () => {
+    const { closed } = await exchange(api.url, '', { waitMs: WAIT_MS });
+    expect(closed).toBe(true);
+  });
+
+  it('closes a connection that sends its headers and then stalls the body', async () => {
+    const { closed } = await exchange(
+      api.url,
+      'POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":',
+      { waitMs: WAIT_MS },
+    );
+    expect(closed).toBe(true);
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
+  });
+
+  it('closes an upload that stalls midway, and keeps nothing of it', async () => {
+    const storedBefore = await storedFiles();
+    const head = Buffer.concat([
+      Buffer.from(
+        '--abc\r\nContent-Disposition: form-data; name="file"; filename="stall.wav"\r\n\r\n',
+      ),
+      wavTone({ seconds: 10 }).subarray(0, 100_000),
+    ]);
+    const { closed } = await exchange(
+      api.url,
+      Buffer.concat([
+        Buffer.from(
+          `POST /sounds HTTP/1.1\r\nHost: x\r\nX-User-Id: ${userId}\r\nContent-Type: multipart/form-data; boundary=abc\r\nContent-Length: ${10 * MiB}\r\n\r\n`,
+        ),
+        head,
+      ]),
+      { waitMs: WAIT_MS },
+    );
+    expect(closed).toBe(true);
+    await waitUntil('the stalled upload to be cleaned up', async () => {
+      const temp = await fileStoreTempBytes(system.backends.fileStore.dataDir);
+      return temp.length === 0 && (await storedFiles()) === storedBefore;
+    });
+    const listed = (await (await fetch(`${api.url}/sounds?userId=${userId}`)).json()) as {
+      items: Array<{ filename: string }>;
+    };
+    expect(listed.items.map((sound) => sound.filename)).not.toContain('stall.wav');
+  });
+});

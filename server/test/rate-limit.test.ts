@@ -1,0 +1,152 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wavTone } from './helpers/audio.ts';
+import { json, uploadSound } from './helpers/http.ts';
+import { startSystem, type TestSystem } from './helpers/system.ts';
+
+const USER_CREATIONS = 3;
+const UPLOADS = 2;
+const WINDOW_MS = 60_000;
+
+let system: TestSystem;
+let nextId = 7_000_000 + Math.floor(Math.random() * 1_000_000);
+beforeAll(async () => {
+  system = await startSystem({
+    RATE_LIMIT_USER_CREATIONS: String(USER_CREATIONS),
+    RATE_LIMIT_UPLOADS: String(UPLOADS),
+    RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
+  });
+});
+afterAll(() => system?.close());
+
+function register(id: number, headers: Record<string, string> = {}) {
+  return fetch(`${system.url}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ id }),
+  });
+}
+
+/** POST /users from the local address `localAddress`; resolves with the status. */
+function registerFrom(localAddress: string, id: number): Promise<number> {
+  const { hostname, port } = new URL(system.url);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: hostname,
+        port,
+        localAddress,
+        method: 'POST',
+        path: '/users',
+        headers: { 'content-type': 'application/json' },
+      },
+      (reply) => {
+        reply.resume();
+        reply.on('end', () => resolve(reply.statusCode ?? 0));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(JSON.stringify({ id }));
+  });
+}
+
+async function expectRateLimited(response: Response, what: string): Promise<void> {
+  expect(response.status).toBe(429);
+  expect(await json(response)).toEqual({
+    statusCode: 429,
+    error: 'Too Many Requests',
+    message: expect.stringMatching(new RegExp(`^Too many ${what} from your address; try again in`)),
+    code: 'RATE_LIMITED',
+  });
+  const retryAfter = Number(response.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(WINDOW_MS / 1000);
+}
+
+describe('rate limits', () => {
+  it('lets an address register RATE_LIMIT_USER_CREATIONS users a window, then answers 429', async () => {
+    for (let i = 0; i < USER_CREATIONS; i++) expect((await register(++nextId)).status).toBe(201);
+    const refusedId = ++nextId;
+    // From the web app: the browser must be allowed to read the 429 to show it.
+    const refused = await register(refusedId, { origin: 'http://localhost' });
+    expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost');
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    await expectRateLimited(refused, 'registrations');
+    // Refused before anything happened: the user was not created.
+    expect((await fetch(`${system.userApi.url}/user/${refusedId}`)).status).toBe(404);
+  });
+
+  it('keys on the connection’s address, not on an X-Forwarded-For the client writes', async () => {
+    await expectRateLimited(
+      await register(++nextId, { 'x-forwarded-for': '203.0.113.9' }),
+      'registrations',
+    );
+    // Another address (Linux routes all of 127/8 to loopback) has its own allowance.
+    expect(await registerFrom('127.0.0.2', ++nextId)).toBe(201);
+  });
+
+  it('lets an address start RATE_LIMIT_UPLOADS uploads a window, then refuses before reading', async () => {
+    const userId = await system.createUser();
+    for (let i = 0; i < UPLOADS; i++) {
+      expect((await uploadSound(system.url, { userId, bytes: wavTone() })).status).toBe(201);
+    }
+    const storedBefore = await system.countStoredFiles();
+    await expectRateLimited(await uploadSound(system.url, { userId, bytes: wavTone() }), 'uploads');
+    // Checked first: even an unknown user gets 429, not 401, with no call to user_api.
+    await expectRateLimited(
+      await uploadSound(system.url, { userId: 2_147_483_000, bytes: wavTone() }),
+      'uploads',
+    );
+    expect(await system.countStoredFiles()).toBe(storedBefore);
+  });
+
+  it('leaves every other route alone', async () => {
+    const userId = await system.createUser();
+    for (let i = 0; i < 10; i++) {
+      expect((await fetch(`${system.url}/sounds`)).status).toBe(200);
+      const me = await fetch(`${system.url}/me`, { headers: { 'x-user-id': String(userId) } });
+      expect(me.status).toBe(200);
+    }
+  });
+
+  it('documents 429 on exactly the two limited operations', async () => {
+    const document = await json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>(await fetch(`${system.url}/openapi.json`));
+    const limited = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => '429' in operation.responses)
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(limited.sort()).toEqual(['post /sounds', 'post /users']);
+    expect(document.paths['/users']?.post?.responses['429']).toEqual(
+      document.paths['/users']?.post?.responses['409'],
+    );
+  });
+});
+
+describe('rate-limit window', () => {
+  let shortWindow: TestSystem;
+  beforeAll(async () => {
+    shortWindow = await startSystem({
+      RATE_LIMIT_USER_CREATIONS: '1',
+      RATE_LIMIT_WINDOW_MS: '1000',
+    });
+  });
+  afterAll(() => shortWindow?.close());
+
+  it('gives the allowance back once the window has passed', async () => {
+    const post = (id: number) =>
+      fetch(`${shortWindow.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id }),
+      });
+    expect((await post(++nextId)).status).toBe(201);
+    const refused = await post(++nextId);
+    expect(refused.status).toBe(429);
+    const waitMs = Number(refused.headers.get('retry-after')) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, waitMs + 100));
+    expect((await post(++nextId)).status).toBe(201);
+  });
+});
