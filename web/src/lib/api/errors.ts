@@ -70,6 +70,8 @@ export function describeApiError(error: unknown): string {
     case 'AUTH_REQUIRED':
     case 'INVALID_USER_ID':
       return 'Your login is no longer valid. Please log out and log in again.';
+    case 'RATE_LIMITED':
+      return 'That was a lot of requests in a short time. Please wait a minute and try again.';
   }
   if (error.status >= 500) {
     return 'The server ran into a problem. Please try again in a little while.';
