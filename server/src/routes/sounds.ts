@@ -36,10 +36,11 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         const rows = await listReadySounds(db, { limit, userId, after });
         const page = rows.slice(0, limit);
         const last = page.at(-1);
+        // The route's JSON serializer always produces a string.
         return reply.serialize({
           items: page.map((row) => presentSound(row, config.PUBLIC_URL)),
           nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-        });
+        }) as string;
       });
       // Already serialised with this route's response schema.
       return reply.type('application/json; charset=utf-8').send(json);
