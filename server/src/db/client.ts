@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
+import { watchedSocketFactory } from './watched-socket.ts';
 
 /** The same Drizzle API whichever driver sits underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -32,12 +33,17 @@ const MIGRATION_LOCK_ID = 72_110_601;
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
+  /**
+   * Longest wait for a Postgres server: to connect, and for an answer while a query waits
+   * (then the query fails, see isDatabaseUnavailable). Unset: no client-side deadline.
+   */
+  timeoutMs?: number | undefined;
 }): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.timeoutMs);
   return openPglite(join(options.dataDir, 'pglite'));
 }
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
+async function openPostgres(url: string, timeoutMs: number | undefined): Promise<DatabaseHandle> {
   // One dedicated connection: an advisory lock belongs to the session that took it.
   const migrator = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -46,11 +52,32 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   } finally {
     await migrator.end({ timeout: 5 });
   }
-  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const client = postgres(url, { ...poolOptions(url, timeoutMs), onnotice: () => {} });
   return {
     db: drizzlePostgres(client, { schema }) as unknown as Database,
     driver: 'postgres',
     close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * The query pool's options. With a deadline, a dead or silent server fails a query within
+ * `timeoutMs` instead of hanging it: connect_timeout bounds a new connection, the watched
+ * socket bounds the wait for an answer, and statement_timeout has the server give up on a slow
+ * query too (its locks go with it).
+ */
+function poolOptions(url: string, timeoutMs: number | undefined) {
+  // The URL may size the pool (`?max=1`, as the tests' single-session PGlite server needs).
+  const size = new URL(url).searchParams.has('max') ? {} : { max: 10 };
+  if (timeoutMs === undefined) return size;
+  return {
+    ...size,
+    connect_timeout: timeoutMs / 1000,
+    connection: { statement_timeout: timeoutMs },
+    socket: watchedSocketFactory(timeoutMs),
+    // postgres-js waits before reconnecting after failures, up to 20 s: longer than any
+    // request may wait. A refused connection fails fast anyway, so reconnect at once.
+    backoff: false,
   };
 }
 

@@ -43,5 +43,10 @@ export const Errors = {
     'The file store is unavailable; try again shortly',
     503,
   ),
+  databaseUnavailable: createError(
+    'DATABASE_UNAVAILABLE',
+    'The database is unavailable; try again shortly',
+    503,
+  ),
   uploadAborted: createError('UPLOAD_ABORTED', 'The upload was cut off before it finished', 400),
 } as const;

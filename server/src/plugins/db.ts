@@ -13,6 +13,7 @@ export default fp(
     const handle = await openDatabase({
       databaseUrl: fastify.config.DATABASE_URL,
       dataDir: fastify.config.DATA_DIR,
+      timeoutMs: fastify.config.DATABASE_TIMEOUT_MS,
     });
     fastify.log.info({ driver: handle.driver }, 'database ready');
     fastify.decorate('db', handle.db);

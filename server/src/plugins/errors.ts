@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { Errors } from '../lib/errors.ts';
 
 /** Our own 5xx errors (503s) carry messages written for clients; any other 5xx does not. */
@@ -28,7 +29,11 @@ const FRAMEWORK_CODES: Record<string, { code: string; statusCode?: number }> = {
  */
 export default fp(
   async (fastify) => {
-    fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    fastify.setErrorHandler((thrown: FastifyError, request, reply) => {
+      // A database that cannot answer is an outage to wait out (503), not a bug of ours.
+      const error: FastifyError = isDatabaseUnavailable(thrown)
+        ? new Errors.databaseUnavailable({ cause: thrown })
+        : thrown;
       const renamed = error.code ? FRAMEWORK_CODES[error.code] : undefined;
       let statusCode = renamed?.statusCode ?? error.statusCode ?? 500;
       if (statusCode < 400 || statusCode > 599) statusCode = 500;
