@@ -16,15 +16,41 @@ export interface TestSystem extends Backends {
   countStoredFiles(): Promise<number>;
 }
 
+/** Where the API's dependencies listen, before the API itself starts. */
+export interface DependencyUrls {
+  /** The test database on TEST_DATABASE_URL's server; undefined when the API uses PGlite. */
+  databaseUrl: string | undefined;
+  userApiUrl: string;
+  fileStoreUrl: string;
+}
+
+export interface SystemOptions {
+  /**
+   * Runs once the dependencies are up and before the API starts; the settings it returns
+   * override `env` (e.g. a fault proxy's address in place of a dependency's).
+   */
+  interpose?: (dependencies: DependencyUrls) => Promise<Record<string, string>>;
+}
+
 /**
  * The whole back end as production runs it: the real user_api and file_store programs, a real
  * database (Postgres when TEST_DATABASE_URL is set, else PGlite) and the API built with the
  * production options, each on a free port. `env` overrides API settings. Set DEBUG_TEST_LOGS=1
  * to see the API's logs.
  */
-export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startSystem(
+  env: Record<string, string> = {},
+  options: SystemOptions = {},
+): Promise<TestSystem> {
   const backends = await startBackends();
   const database = await createTestDatabase();
+  const interposed = options.interpose
+    ? await options.interpose({
+        databaseUrl: database.url,
+        userApiUrl: backends.userApi.url,
+        fileStoreUrl: backends.fileStore.url,
+      })
+    : {};
   const config = loadConfig({
     DATA_DIR: join(backends.root, 'api'),
     ...(database.url ? { DATABASE_URL: database.url } : {}),
@@ -36,6 +62,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
     RATE_LIMIT_USER_CREATIONS: '1000000',
     RATE_LIMIT_UPLOADS: '1000000',
     ...env,
+    ...interposed,
   });
   const api = await buildApp(config, { logger: !!process.env.DEBUG_TEST_LOGS });
   const url = await api.listen({ port: 0, host: '127.0.0.1' });
