@@ -1,0 +1,182 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sounds } from '../src/db/schema.ts';
+import { isDatabaseUnavailable } from '../src/db/unavailable.ts';
+import { expectConsistent } from './helpers/audit.ts';
+import { streamWavUpload, waitUntil } from './helpers/child.ts';
+import {
+  emptySystem,
+  listedIds,
+  type Outcome,
+  reapAndAudit,
+  uploadReadySound,
+  userActions,
+} from './helpers/fault-operations.ts';
+import { type Fault, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.ts';
+import { startSystem, type TestSystem } from './helpers/system.ts';
+import { startWireDatabase, type WireDatabase } from './helpers/wire-database.ts';
+
+/**
+ * Postgres behind a fault proxy (TEST_DATABASE_URL's server, or PGlite served over the wire):
+ * refused, too slow, stalled, reset. Every operation that needs the database answers 503
+ * DATABASE_UNAVAILABLE within DATABASE_TIMEOUT_MS or so (never a 500, never a hang), the API
+ * reconnects on its own once the database is back, and the audit comes out clean.
+ */
+
+const TIMEOUT_MS = 500;
+// Far from a hang, yet generous: a failed upload waits out the database twice (the failed
+// query, then the cleanup's).
+const ANSWER_WITHIN_MS = 5_000;
+
+let system: TestSystem;
+let database: WireDatabase;
+let proxy: FaultProxy;
+let userId: number;
+beforeAll(async () => {
+  system = await startSystem(
+    {
+      DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
+      REAPER_STALE_AFTER_MS: '1000',
+      // Never on its own during a test: reapAndAudit runs it when it means to.
+      REAPER_INTERVAL_MS: '3600000',
+    },
+    {
+      async interpose({ databaseUrl }) {
+        database = await startWireDatabase(databaseUrl);
+        proxy = await startFaultProxy({ host: database.host, port: database.port });
+        return { DATABASE_URL: database.urlThrough(proxy.port) };
+      },
+    },
+  );
+  userId = await system.createUser();
+});
+afterAll(async () => {
+  await proxy?.set({ mode: 'pass' });
+  await system?.close();
+  await proxy?.close();
+  await database?.close();
+});
+beforeEach(() => emptySystem(system));
+afterEach(() => proxy.set({ mode: 'pass' }));
+
+const FAULTS = {
+  refused: { mode: 'refuse' },
+  // Slower than usual, well within the deadline: everything works.
+  slow: { mode: 'latency', ms: 20 },
+  // Slower than the deadline: as good as down.
+  'slower than the deadline': { mode: 'latency', ms: 3 * TIMEOUT_MS },
+  stalled: { mode: 'stall' },
+  reset: { mode: 'reset' },
+} satisfies Record<string, Fault>;
+
+type Operation = 'list' | 'upload' | 'playback' | 'delete';
+const SUCCESS: Record<Operation, number> = { list: 200, upload: 201, playback: 200, delete: 204 };
+const UNAVAILABLE = { status: 503, code: 'DATABASE_UNAVAILABLE' };
+
+const CASES = (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((fault) =>
+  (Object.keys(SUCCESS) as Operation[]).map((operation) => {
+    const answer: Partial<Outcome> =
+      fault === 'slow' ? { status: SUCCESS[operation] } : UNAVAILABLE;
+    return {
+      fault,
+      operation,
+      answer,
+      expected: [answer.status, answer.code].filter(Boolean).join(' '),
+    };
+  }),
+);
+
+const outcomes: string[] = [];
+afterAll(() => {
+  if (process.env.PRINT_FAULT_OUTCOMES) console.log(outcomes.join('\n'));
+});
+
+function perform(operation: Operation, soundId: string): Promise<Outcome> {
+  const actions = userActions(system, userId);
+  if (operation === 'list') return actions.list();
+  if (operation === 'upload') return actions.upload();
+  if (operation === 'playback') return actions.play(soundId);
+  return actions.remove(soundId);
+}
+
+describe('database faults', () => {
+  it.each(CASES)(
+    'database $fault: $operation answers $expected, then recovers',
+    async ({ fault, operation, answer }) => {
+      const existing = await uploadReadySound(system, userId);
+      await proxy.set(FAULTS[fault]);
+      const outcome = await perform(operation, existing);
+      await proxy.set({ mode: 'pass' });
+      outcomes.push(`database ${fault} ${operation}: ${JSON.stringify(outcome)}`);
+
+      expect(outcome).toMatchObject(answer);
+      expect(outcome.ms).toBeLessThan(ANSWER_WITHIN_MS);
+
+      // No restart: the same operation works as soon as the database answers again.
+      const deleted = operation === 'delete' && outcome.status === 204;
+      expect(await listedIds(system)).toEqual(deleted ? [] : expect.arrayContaining([existing]));
+      const target = deleted ? await uploadReadySound(system, userId) : existing;
+      expect((await perform(operation, target)).status).toBe(SUCCESS[operation]);
+      await reapAndAudit(system);
+    },
+  );
+
+  it('the database lost midway through an upload: 503, nothing listed; reaped clean', async () => {
+    let cut = false;
+    const upload = streamWavUpload(system.url, {
+      userId,
+      dataBytes: 8 * 1024 * 1024,
+      beforeChunk: async (sent) => {
+        if (sent < 1024 * 1024 || cut) return;
+        // The row is in (`uploading`), the bytes are on their way to file_store.
+        await waitUntil('the upload row', async () => {
+          const [row] = await system.api.db.select().from(sounds);
+          return row?.status === 'uploading';
+        });
+        await proxy.set({ mode: 'refuse' });
+        cut = true;
+      },
+    });
+    const response = await upload.response;
+    outcomes.push(`database refused midway upload: ${response.status}`);
+    expect(upload.hookError()).toBeUndefined();
+    expect(cut).toBe(true);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+
+    await proxy.set({ mode: 'pass' });
+    // The cleanup removed the file; the row it could not delete stays `uploading`, unlisted.
+    expect(await listedIds(system)).toEqual([]);
+    await reapAndAudit(system);
+  });
+
+  it('GET /ready names the database while it is unreachable, and recovers', async () => {
+    for (const fault of [FAULTS.refused, FAULTS.stalled, FAULTS.reset]) {
+      await proxy.set(fault);
+      const started = performance.now();
+      const response = await fetch(`${system.url}/ready`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        checks: { database: 'unavailable', userApi: 'ok', fileStore: 'ok' },
+      });
+      expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
+      await proxy.set({ mode: 'pass' });
+      expect((await fetch(`${system.url}/ready`)).status).toBe(200);
+    }
+  });
+
+  it('connections the database dropped while idle are replaced without a failed request', async () => {
+    expect((await userActions(system, userId).list()).status).toBe(200);
+    proxy.resetConnections();
+    expect((await userActions(system, userId).list()).status).toBe(200);
+    await expectConsistent(system);
+  });
+
+  it('a wrong query is still a bug (500), never blamed on the database being away', async () => {
+    const wrong = await system.api.db.execute(sql`select * from no_such_table`).catch((e) => e);
+    expect(isDatabaseUnavailable(wrong)).toBe(false);
+    await proxy.set({ mode: 'refuse' });
+    const refused = await system.api.db.execute(sql`select 1`).catch((e) => e);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+  });
+});
