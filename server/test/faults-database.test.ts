@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sounds } from '../src/db/schema.ts';
 import { isDatabaseUnavailable } from '../src/db/unavailable.ts';
 import { expectConsistent } from './helpers/audit.ts';
-import { streamWavUpload, waitUntil } from './helpers/child.ts';
+import { sleep, streamWavUpload, waitUntil } from './helpers/child.ts';
 import {
   emptySystem,
   listedIds,
@@ -165,10 +165,15 @@ describe('database faults', () => {
     }
   });
 
-  it('connections the database dropped while idle are replaced without a failed request', async () => {
-    expect((await userActions(system, userId).list()).status).toBe(200);
+  it('connections the database dropped while idle are replaced on the next request', async () => {
+    const soundId = await uploadReadySound(system, userId);
+    const before = proxy.acceptedConnections();
     proxy.resetConnections();
-    expect((await userActions(system, userId).list()).status).toBe(200);
+    // Idle: the API notices the resets before the next request comes.
+    await sleep(50);
+    const response = await fetch(`${system.url}/sounds/${soundId}`);
+    expect(response.status).toBe(200);
+    expect(proxy.acceptedConnections()).toBeGreaterThan(before);
     await expectConsistent(system);
   });
 
@@ -178,5 +183,16 @@ describe('database faults', () => {
     await proxy.set({ mode: 'refuse' });
     const refused = await system.api.db.execute(sql`select 1`).catch((e) => e);
     expect(isDatabaseUnavailable(refused)).toBe(true);
+    await proxy.set({ mode: 'pass' });
+    expect((await fetch(`${system.url}/ready`)).status).toBe(200);
+  });
+
+  it('an idle connection outlives the deadline: only an answer that is due is timed', async () => {
+    expect((await fetch(`${system.url}/ready`)).status).toBe(200);
+    const accepted = proxy.acceptedConnections();
+    await sleep(3 * TIMEOUT_MS);
+    expect((await fetch(`${system.url}/ready`)).status).toBe(200);
+    // The same connection answered: the watchdog left it alone while it was idle.
+    expect(proxy.acceptedConnections()).toBe(accepted);
   });
 });
