@@ -5,7 +5,9 @@
  * Only the framing is read; message bodies are skipped.
  */
 export class ProtocolMessages {
-  private header = Buffer.alloc(0);
+  /** A header split across chunks, collected here; `held` bytes of it so far. */
+  private readonly header = Buffer.alloc(8);
+  private held = 0;
   private bodyLeft = 0;
   private untypedNext: boolean;
   private readonly onMessage: (message: { type: number } | { requestCode: number }) => void;
@@ -19,30 +21,43 @@ export class ProtocolMessages {
   }
 
   push(chunk: Uint8Array): void {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let offset = 0;
-    while (offset < chunk.length) {
+    while (offset < bytes.length) {
       if (this.bodyLeft > 0) {
-        const skipped = Math.min(this.bodyLeft, chunk.length - offset);
+        const skipped = Math.min(this.bodyLeft, bytes.length - offset);
         this.bodyLeft -= skipped;
         offset += skipped;
         continue;
       }
       // Typed: type byte + length. Untyped: length + request code (protocol version).
       const headerLength = this.untypedNext ? 8 : 5;
-      const taken = chunk.subarray(offset, offset + headerLength - this.header.length);
-      this.header = Buffer.concat([this.header, taken]);
-      offset += taken.length;
-      if (this.header.length < headerLength) return;
+      let header: Buffer;
+      let at: number;
+      if (this.held === 0 && bytes.length - offset >= headerLength) {
+        // The usual case: the whole header is in this chunk; read it where it is.
+        header = bytes;
+        at = offset;
+        offset += headerLength;
+      } else {
+        const taken = Math.min(headerLength - this.held, bytes.length - offset);
+        bytes.copy(this.header, this.held, offset, offset + taken);
+        this.held += taken;
+        offset += taken;
+        if (this.held < headerLength) return;
+        header = this.header;
+        at = 0;
+        this.held = 0;
+      }
 
       if (this.untypedNext) {
         this.untypedNext = false;
-        this.bodyLeft = this.header.readInt32BE(0) - 8;
-        this.onMessage({ requestCode: this.header.readInt32BE(4) });
+        this.bodyLeft = header.readInt32BE(at) - 8;
+        this.onMessage({ requestCode: header.readInt32BE(at + 4) });
       } else {
-        this.bodyLeft = this.header.readInt32BE(1) - 4;
-        this.onMessage({ type: this.header[0] as number });
+        this.bodyLeft = header.readInt32BE(at + 1) - 4;
+        this.onMessage({ type: header[at] as number });
       }
-      this.header = Buffer.alloc(0);
     }
   }
 }
