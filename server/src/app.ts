@@ -7,6 +7,11 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Config } from './config.ts';
+import {
+  answerUnmetExpectation,
+  clientErrorHandler,
+  frameworkErrors,
+} from './lib/protocol-errors.ts';
 import { validatorCompiler } from './lib/validation.ts';
 import auth from './plugins/auth.ts';
 import backends from './plugins/backends.ts';
@@ -53,6 +58,9 @@ export function serverOptions(
     // JSON bodies here are a user id; uploads stream past this limit through multipart.
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // Requests refused before any route sees them still get our error shape.
+    clientErrorHandler,
+    frameworkErrors,
     forceCloseConnections: 'idle',
   };
 }
@@ -80,6 +88,7 @@ export async function buildApp(
   const app = Fastify(serverOptions(config, options.logger ?? true));
   app.setValidatorCompiler(validatorCompiler);
   closeConnectionsAsRequestsFinish(app);
+  app.server.on('checkExpectation', answerUnmetExpectation);
 
   await app.register(configPlugin, { config });
   await app.register(errors);

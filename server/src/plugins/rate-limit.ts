@@ -38,6 +38,13 @@ export default fp(
   async (fastify) => {
     const { config } = fastify;
 
+    // A client whose connection is already gone (its socket destroyed, say by a parse error
+    // in bytes it sent after this request) has no address to count, and nobody to answer:
+    // stop here, before the limiter's key generator fails on the missing `request.ip`.
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (request.ip === undefined) reply.hijack();
+    });
+
     // Added before the plugin below, so it runs first and the plugin finds `config.rateLimit`.
     fastify.addHook('onRoute', (route) => {
       const limit = limitOf(route, config);

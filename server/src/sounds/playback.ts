@@ -1,6 +1,6 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FileStore } from '../backends/file-store.ts';
+import type { FileStore, OpenedFile } from '../backends/file-store.ts';
 import { discardBody } from '../backends/http.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
@@ -42,11 +42,22 @@ export async function sendSoundAudio(
     if (!reply.raw.writableFinished) upstream.abort();
   });
 
-  const file = await fileStore.openSoundFile(sound.storageKey, {
-    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
-    headers,
-    signal: upstream.signal,
-  });
+  let file: OpenedFile;
+  try {
+    file = await fileStore.openSoundFile(sound.storageKey, {
+      method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+      headers,
+      signal: upstream.signal,
+    });
+  } catch (error) {
+    // The client hung up while the file was opening (a seek, a closed tab): not an outage of
+    // file_store, and there is nobody left to answer.
+    if (upstream.signal.aborted) {
+      request.log.info({ soundId: sound.id }, 'the client left before playback started');
+      return reply.hijack();
+    }
+    throw error;
+  }
 
   if (file.statusCode === 416) {
     await discardBody(file.body);

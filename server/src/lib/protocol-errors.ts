@@ -1,0 +1,67 @@
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The one error body every answer of the API uses: `{statusCode, error, message, code}`. */
+export function errorBody(statusCode: number, code: string, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+}
+
+/*
+ * Requests that never reach a route, answered by Node or Fastify before our error handler
+ * could: they get the same error shape as everything else.
+ */
+
+/**
+ * Node's HTTP parser refused the request (bad bytes, headers too large, too slow). The socket
+ * is all there is: write a minimal response on it, then close it, as Node itself would.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'The request headers are too large']
+        : [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP/1.1'];
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(statusCode, code, message));
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** Errors Fastify raises while routing, before a route (and its error handler) is chosen. */
+export function frameworkErrors(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const [statusCode, code, message] =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? [414, 'URI_TOO_LONG', 'A path segment of the URL is too long']
+      : [400, 'INVALID_REQUEST', 'The URL could not be decoded'];
+  void reply.code(statusCode).send(errorBody(statusCode, code, message));
+}
+
+/**
+ * An `Expect` other than `100-continue`, which Node answers with an empty 417 by default: the
+ * same 417, with our body.
+ */
+export function answerUnmetExpectation(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify(
+    errorBody(417, 'EXPECTATION_FAILED', 'The only expectation supported is 100-continue'),
+  );
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
