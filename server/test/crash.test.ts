@@ -157,6 +157,8 @@ describe('the API killed mid-delete', () => {
     const first = await system.spawnApi({ ...NO_REAPING, FILE_STORE_URL: proxy.url });
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await uploadSmallSound(first, userId));
+    // Listed once, so the page sits in the listing cache while the deletes below run.
+    expect(await listedIds(first)).toHaveLength(6);
     const [fileKept, fileKept2, fileGone, fileGone2, kept, kept2] = ids as [
       string,
       string,

@@ -143,16 +143,11 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      try {
-        await deleteSound(
-          { db, fileStore, log: request.log },
-          request.params.id,
-          request.userId as number,
-        );
-      } finally {
-        // Even a failed delete may have taken the sound out of the listing.
-        listingCache.invalidate();
-      }
+      await deleteSound(
+        { db, fileStore, log: request.log, onUnlisted: () => listingCache.invalidate() },
+        request.params.id,
+        request.userId as number,
+      );
       return reply.code(204).send(null);
     },
   );

@@ -11,7 +11,13 @@ import { deleteSoundRow, findReadySound, markSoundDeleting } from './repository.
  * sound can no longer be listed, played or deleted twice.
  */
 export async function deleteSound(
-  deps: { db: Database; fileStore: FileStore; log: FastifyBaseLogger },
+  deps: {
+    db: Database;
+    fileStore: FileStore;
+    log: FastifyBaseLogger;
+    /** Called the moment the sound leaves the listing (before its file is removed). */
+    onUnlisted(): void;
+  },
   soundId: string,
   userId: number,
 ): Promise<void> {
@@ -22,6 +28,7 @@ export async function deleteSound(
   const claimed = await markSoundDeleting(deps.db, soundId);
   // Another request deleted it between our read and our claim.
   if (!claimed) throw new Errors.soundNotFound(soundId);
+  deps.onUnlisted();
 
   try {
     await deps.fileStore.deleteSoundFile(claimed.storageKey);
