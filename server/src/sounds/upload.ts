@@ -62,10 +62,16 @@ export async function receiveUpload(
       }
     }
     if (!stored) throw new Errors.noFile();
-    const row = await publishSound(deps.db, stored.row.id, {
-      title: title ?? stored.row.title,
-      size: stored.size,
-      durationMs: stored.durationMs,
+    const published = stored;
+    // From here the upload is no longer ours to discard: if publishing fails, it may still have
+    // committed (the answer lost on the way back), and removing the file would leave a listed
+    // sound without one. Either the row is `ready` with its whole file, or it is still
+    // `uploading` and the reaper removes both.
+    stored = undefined;
+    const row = await publishSound(deps.db, published.row.id, {
+      title: title ?? published.row.title,
+      size: published.size,
+      durationMs: published.durationMs,
     });
     if (!row)
       throw new Errors.storageUnavailable({
