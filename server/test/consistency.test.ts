@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { eq } from '../src/db/orm.ts';
 import { sounds } from '../src/db/schema.ts';
 import { reapUnfinishedSounds } from '../src/sounds/reaper.ts';
 import { wavTone } from './helpers/audio.ts';

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from '../src/db/orm.ts';
 import { sounds } from '../src/db/schema.ts';
 import { isDatabaseUnavailable } from '../src/db/unavailable.ts';
 import { expectConsistent } from './helpers/audit.ts';

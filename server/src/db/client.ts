@@ -1,13 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { pgliteDrizzle, postgresDrizzle } from './orm.ts';
 import * as schema from './schema.ts';
 import { watchedSocketFactory } from './watched-socket.ts';
 
@@ -45,16 +41,17 @@ export async function openDatabase(options: {
 
 async function openPostgres(url: string, timeoutMs: number | undefined): Promise<DatabaseHandle> {
   // One dedicated connection: an advisory lock belongs to the session that took it.
+  const { drizzle, migrate } = postgresDrizzle();
   const migrator = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await migrator`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: MIGRATIONS_DIR });
+    await migrate(drizzle(migrator), { migrationsFolder: MIGRATIONS_DIR });
   } finally {
     await migrator.end({ timeout: 5 });
   }
   const client = postgres(url, { ...poolOptions(url, timeoutMs), onnotice: () => {} });
   return {
-    db: drizzlePostgres(client, { schema }) as unknown as Database,
+    db: drizzle(client, { schema }) as unknown as Database,
     driver: 'postgres',
     close: () => client.end({ timeout: 5 }),
   };
@@ -83,9 +80,12 @@ function poolOptions(url: string, timeoutMs: number | undefined) {
 
 async function openPglite(dir: string): Promise<DatabaseHandle> {
   await mkdir(dir, { recursive: true });
+  // Loaded only here: a server that uses Postgres never pays for the embedded database.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle, migrate } = pgliteDrizzle();
   const client = await PGlite.create(dir);
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return {
     db: db as unknown as Database,
     driver: 'pglite',

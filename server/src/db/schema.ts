@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgTable, sql, text, timestamp, uuid } from './orm.ts';
 
 /**
  * Life of a row: `uploading` while its bytes stream to file_store, `ready` once stored,

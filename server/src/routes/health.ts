@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { sql } from '../db/orm.ts';
 
 const CheckResult = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
 const Readiness = Type.Object({

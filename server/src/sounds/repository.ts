@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
 import { type SoundRow, sounds } from '../db/schema.ts';
 import type { CursorPosition } from './cursor.ts';
 
