@@ -42,9 +42,9 @@ const ConfigSchema = Type.Object({
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60_000 }),
   RATE_LIMIT_USER_CREATIONS: Type.Integer({ minimum: 1, default: 20 }),
   RATE_LIMIT_UPLOADS: Type.Integer({ minimum: 1, default: 60 }),
-  /** How long a listing page may be answered from memory (0: never). This replica's own
-   *  uploads and deletes show at once; other replicas' within this time. */
-  LISTING_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
+  /** How long listing pages and sound lookups may be answered from memory (0: never). This
+   *  replica's own uploads and deletes show at once; other replicas' within this time. */
+  READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
   }),

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import { errorReplies } from '../schemas/common.ts';
 import { SoundListQuery, SoundParams } from '../schemas/sound.ts';
 import { decodeCursor, encodeCursor } from '../sounds/cursor.ts';
 import { deleteSound } from '../sounds/delete.ts';
 import { MAX_TITLE_LENGTH } from '../sounds/filename.ts';
-import { createListingCache } from '../sounds/listing-cache.ts';
 import { sendSoundAudio } from '../sounds/playback.ts';
 import { presentSound } from '../sounds/present.ts';
+import { createReadCache } from '../sounds/read-cache.ts';
 import { findReadySound, listReadySounds } from '../sounds/repository.ts';
 import { receiveUpload } from '../sounds/upload.ts';
 
@@ -16,7 +17,15 @@ const DEFAULT_PAGE_SIZE = 20;
 
 const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db, fileStore, config } = fastify;
-  const listingCache = createListingCache({ ttlMs: config.LISTING_CACHE_TTL_MS, maxPages: 200 });
+  // Listing pages (serialised) and ready sounds by id, remembered for READ_CACHE_TTL_MS.
+  const cacheOptions = { ttlMs: config.READ_CACHE_TTL_MS, maxEntries: 1000 };
+  const listingCache = createReadCache<string>(cacheOptions);
+  const soundCache = createReadCache<SoundRow>(cacheOptions);
+  const findSound = (id: string) => soundCache.get(id, () => findReadySound(db, id));
+  const forgetReads = () => {
+    listingCache.invalidate();
+    soundCache.invalidate();
+  };
 
   fastify.get(
     '/sounds',
@@ -32,7 +41,8 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const { limit = DEFAULT_PAGE_SIZE, cursor, userId } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const json = await listingCache.get({ limit, cursor, userId }, async () => {
+      const pageKey = `${limit}:${userId ?? ''}:${cursor ?? ''}`;
+      const json = await listingCache.get(pageKey, async () => {
         const rows = await listReadySounds(db, { limit, userId, after });
         const page = rows.slice(0, limit);
         const last = page.at(-1);
@@ -58,7 +68,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const sound = await findReadySound(db, request.params.id);
+      const sound = await findSound(request.params.id);
       if (!sound) throw new Errors.soundNotFound(request.params.id);
       return presentSound(sound, config.PUBLIC_URL);
     },
@@ -88,9 +98,11 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const sound = await findReadySound(db, request.params.id);
+      const sound = await findSound(request.params.id);
       if (!sound) throw new Errors.soundNotFound(request.params.id);
-      return sendSoundAudio(fileStore, sound, request, reply);
+      return sendSoundAudio(fileStore, sound, request, reply, async () =>
+        Boolean(await findReadySound(db, sound.id)),
+      );
     },
   );
 
@@ -122,7 +134,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
       });
-      listingCache.invalidate();
+      forgetReads();
       return reply.code(201).send(presentSound(row, config.PUBLIC_URL));
     },
   );
@@ -144,7 +156,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       await deleteSound(
-        { db, fileStore, log: request.log, onUnlisted: () => listingCache.invalidate() },
+        { db, fileStore, log: request.log, onUnlisted: forgetReads },
         request.params.id,
         request.userId as number,
       );

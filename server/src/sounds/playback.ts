@@ -31,6 +31,8 @@ export async function sendSoundAudio(
   sound: SoundRow,
   request: FastifyRequest,
   reply: FastifyReply,
+  /** Asks the database (not a cache) whether the sound is still `ready`. */
+  isStillReady: () => Promise<boolean>,
 ): Promise<FastifyReply> {
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -74,8 +76,12 @@ export async function sendSoundAudio(
   }
   if (![200, 206, 304].includes(file.statusCode)) {
     await discardBody(file.body);
-    if (file.statusCode === 404)
+    if (file.statusCode === 404) {
+      // Deleted since it was looked up (by another replica, within the read cache's TTL)…
+      if (!(await isStillReady())) throw new Errors.soundNotFound(sound.id);
+      // …or a real inconsistency, for the operator.
       request.log.error({ soundId: sound.id }, 'a ready sound has no file');
+    }
     throw new Errors.storageUnavailable({
       cause: new Error(`file_store answered ${file.statusCode}`),
     });

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/client.ts';
+import { eq } from '../src/db/orm.ts';
+import { sounds } from '../src/db/schema.ts';
+import { createReadCache } from '../src/sounds/read-cache.ts';
+import { wavTone } from './helpers/audio.ts';
+import { json, uploadSound } from './helpers/http.ts';
+import { startSystem, type TestSystem } from './helpers/system.ts';
+
+describe('createReadCache', () => {
+  it('reads a key once for concurrent requests and answers from memory until the TTL', async () => {
+    const cache = createReadCache<string>({ ttlMs: 200, maxEntries: 10 });
+    let reads = 0;
+    const read = async () => {
+      reads += 1;
+      await sleep(20);
+      return `page ${reads}`;
+    };
+    const answers = await Promise.all([1, 2, 3].map(() => cache.get('page', read)));
+    expect(answers).toEqual(['page 1', 'page 1', 'page 1']);
+    expect(await cache.get('page', read)).toBe('page 1');
+    expect(reads).toBe(1);
+
+    await sleep(250);
+    expect(await cache.get('page', read)).toBe('page 2');
+  });
+
+  it('keeps keys apart', async () => {
+    const cache = createReadCache<string>({ ttlMs: 10_000, maxEntries: 10 });
+    expect(await cache.get('a', async () => 'A')).toBe('A');
+    expect(await cache.get('b', async () => 'B')).toBe('B');
+    expect(await cache.get('a', async () => 'not read')).toBe('A');
+  });
+
+  it('never answers from an entry read before invalidate(), even one still being read', async () => {
+    const cache = createReadCache<string>({ ttlMs: 10_000, maxEntries: 10 });
+    let release = () => {};
+    const slowOldRead = cache.get(
+      'page',
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve('old');
+        }),
+    );
+    cache.invalidate();
+    expect(await cache.get('page', async () => 'new')).toBe('new');
+    release();
+    expect(await slowOldRead).toBe('old');
+    expect(await cache.get('page', async () => 'newer')).toBe('new');
+  });
+
+  it('remembers neither a failed read nor one that found nothing', async () => {
+    const cache = createReadCache<string>({ ttlMs: 10_000, maxEntries: 10 });
+    await expect(
+      cache.get('page', () => Promise.reject(new Error('database down'))),
+    ).rejects.toThrow('database down');
+    expect(await cache.get('page', async () => undefined)).toBeUndefined();
+    expect(await cache.get('page', async () => 'page')).toBe('page');
+  });
+
+  it('reads every time when its TTL is 0', async () => {
+    const cache = createReadCache<string>({ ttlMs: 0, maxEntries: 10 });
+    let reads = 0;
+    await cache.get('page', async () => String(++reads));
+    expect(await cache.get('page', async () => String(++reads))).toBe('2');
+  });
+});
+
+describe('the API with its read cache on', () => {
+  let system: TestSystem;
+  let userId: number;
+  const titles = async () => {
+    const response = await fetch(`${system.url}/sounds`);
+    expect(response.status).toBe(200);
+    const body = await json<{ items: Array<{ id: string; title: string }> }>(response);
+    return body.items.map((sound) => sound.title);
+  };
+
+  beforeAll(async () => {
+    system = await startSystem({ READ_CACHE_TTL_MS: '400' });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  it("shows this API's own uploads and deletes at once", async () => {
+    expect(await titles()).not.toContain('fresh');
+    const uploaded = await uploadSound(system.url, {
+      userId,
+      bytes: wavTone({ seconds: 0.1 }),
+      title: 'fresh',
+    });
+    const { id } = await json<{ id: string }>(uploaded);
+    expect(await titles()).toContain('fresh');
+    // Looked up once, so the sound itself is remembered too.
+    expect((await fetch(`${system.url}/sounds/${id}`)).status).toBe(200);
+    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
+
+    const deleted = await fetch(`${system.url}/sounds/${id}`, {
+      method: 'DELETE',
+      headers: { 'x-user-id': String(userId) },
+    });
+    expect(deleted.status).toBe(204);
+    expect(await titles()).not.toContain('fresh');
+    expect((await fetch(`${system.url}/sounds/${id}`)).status).toBe(404);
+    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(404);
+  });
+
+  it('answers 404, not 503, for a remembered sound another replica has deleted', async () => {
+    const uploaded = await uploadSound(system.url, { userId, bytes: wavTone({ seconds: 0.1 }) });
+    const { id } = await json<{ id: string }>(uploaded);
+    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
+
+    // Another replica's delete: the row turns `deleting`, then the file goes.
+    const db = system.api.db as Database;
+    const [row] = await db
+      .update(sounds)
+      .set({ status: 'deleting' })
+      .where(eq(sounds.id, id))
+      .returning();
+    const removed = await fetch(`${system.fileStore.url}/files/${row?.storageKey}`, {
+      method: 'DELETE',
+    });
+    expect(removed.ok).toBe(true);
+
+    const played = await fetch(`${system.url}/sounds/${id}/audio`);
+    expect(played.status).toBe(404);
+    expect(await json(played)).toMatchObject({ code: 'SOUND_NOT_FOUND' });
+  });
+
+  it("shows another replica's writes (rows it did not write) within the TTL", async () => {
+    expect(await titles()).not.toContain('from elsewhere');
+    await (system.api.db as Database).insert(sounds).values({
+      id: randomUUID(),
+      storageKey: randomUUID(),
+      userId,
+      title: 'from elsewhere',
+      filename: 'x.wav',
+      contentType: 'audio/wav',
+      status: 'ready',
+      size: 44,
+    });
+    // Answered from memory: the page was built before the row existed.
+    expect(await titles()).not.toContain('from elsewhere');
+    await sleep(450);
+    expect(await titles()).toContain('from elsewhere');
+  });
+});
