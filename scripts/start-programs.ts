@@ -1,6 +1,7 @@
 // What runs for each of the four programs: its entry file and the settings it is given. Every
 // port and URL comes from StartSettings, so overriding one port rewires the others.
 import { join } from 'node:path';
+import { API_NODE_FLAGS } from '../server/src/node-flags.ts';
 import type { ProgramSpec } from './start-child.ts';
 import {
   internalUrl,
@@ -68,7 +69,7 @@ export function programSpecs(
     },
     api: {
       name: 'api',
-      args: node('api', 'server/src/main.ts'),
+      args: [...API_NODE_FLAGS, ...node('api', 'server/src/main.ts')],
       cwd: REPO_DIR,
       env: apiEnv,
       healthUrl: `${internalUrl(settings, 'api')}/health`,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
+import { API_NODE_FLAGS } from '../../server/src/node-flags.ts';
 import { createTestDatabase } from '../../server/test/helpers/database.ts';
 import { type Program, runToEnd, startProgram, waitUntilAnswering } from './processes.ts';
 
@@ -74,7 +75,7 @@ export async function startSystem(say: (line: string) => void): Promise<RunningS
     programs.push(fileStore);
     const api = startProgram({
       name: 'api',
-      args: ['server/src/main.ts'],
+      args: [...API_NODE_FLAGS, 'server/src/main.ts'],
       cwd: REPO_DIR,
       env: {
         ...base,

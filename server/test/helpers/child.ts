@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
+import { API_NODE_FLAGS } from '../../src/node-flags.ts';
 import { wavHeader } from './audio.ts';
 
 export { type Backends, startBackends } from './backends.ts';
@@ -62,7 +63,7 @@ export async function spawnApi(env: Record<string, string | undefined>): Promise
     RATE_LIMIT_UPLOADS: '1000000',
     ...env,
   };
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, 'src/main.ts'], {
     cwd: SERVER_DIR,
     // Unset entries stay unset (a child would otherwise see the string "undefined").
     env: Object.fromEntries(Object.entries(fullEnv).filter(([, value]) => value !== undefined)),
