@@ -28,17 +28,23 @@ const TIMEOUT_MS = 500;
 // query, then the cleanup's).
 const ANSWER_WITHIN_MS = 5_000;
 
-let system: TestSystem;
-let database: WireDatabase;
-let proxy: FaultProxy;
-let userId: number;
-beforeAll(async () => {
-  system = await startSystem(
+interface SystemBehindProxy {
+  system: TestSystem;
+  database: WireDatabase;
+  proxy: FaultProxy;
+  close(): Promise<void>;
+}
+
+/** The whole system, its database reached through a fault proxy. */
+async function startSystemBehindProxy(env: Record<string, string>): Promise<SystemBehindProxy> {
+  let database: WireDatabase | undefined;
+  let proxy: FaultProxy | undefined;
+  const system = await startSystem(
     {
       DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
-      REAPER_STALE_AFTER_MS: '1000',
       // Never on its own during a test: reapAndAudit runs it when it means to.
       REAPER_INTERVAL_MS: '3600000',
+      ...env,
     },
     {
       async interpose({ databaseUrl }) {
@@ -48,14 +54,31 @@ beforeAll(async () => {
       },
     },
   );
+  if (!database || !proxy) throw new Error('the database was not interposed');
+  const [wire, faults] = [database, proxy];
+  return {
+    system,
+    database: wire,
+    proxy: faults,
+    async close() {
+      await faults.set({ mode: 'pass' });
+      await system.close();
+      await faults.close();
+      await wire.close();
+    },
+  };
+}
+
+let behindProxy: SystemBehindProxy;
+let system: TestSystem;
+let proxy: FaultProxy;
+let userId: number;
+beforeAll(async () => {
+  behindProxy = await startSystemBehindProxy({ REAPER_STALE_AFTER_MS: '1000' });
+  ({ system, proxy } = behindProxy);
   userId = await system.createUser();
 });
-afterAll(async () => {
-  await proxy?.set({ mode: 'pass' });
-  await system?.close();
-  await proxy?.close();
-  await database?.close();
-});
+afterAll(() => behindProxy?.close());
 beforeEach(() => emptySystem(system));
 afterEach(() => proxy.set({ mode: 'pass' }));
 
@@ -194,5 +217,55 @@ describe('database faults', () => {
     expect((await fetch(`${system.url}/ready`)).status).toBe(200);
     // The same connection answered: the watchdog left it alone while it was idle.
     expect(proxy.acceptedConnections()).toBe(accepted);
+  });
+});
+
+describe('the database dying after committing the publish, before answering it', () => {
+  // A system of its own, whose uploads send no heartbeat (an UPDATE too) while the test runs.
+  let own: SystemBehindProxy;
+  beforeAll(async () => {
+    own = await startSystemBehindProxy({ REAPER_STALE_AFTER_MS: '600000' });
+  });
+  afterAll(() => own?.close());
+
+  it('answers 503 and leaves the file alone: the sound is listed, whole', async () => {
+    const { system, proxy } = own;
+    const uploader = await system.createUser();
+    let crashed = false;
+    const upload = streamWavUpload(system.url, {
+      userId: uploader,
+      dataBytes: 256 * 1024,
+      // Every byte of the file is on its way, the multipart epilogue (which lets the API
+      // publish) not yet. The publish is the one UPDATE then (no heartbeat runs here).
+      beforeChunk: async (sent) => {
+        if (crashed || sent < 44 + 256 * 1024) return;
+        await waitUntil('the upload row', async () => {
+          const [row] = await system.api.db.select().from(sounds);
+          return row?.status === 'uploading';
+        });
+        await proxy.set({
+          mode: 'crash-before-reply',
+          // The reply carrying the UPDATE's CommandComplete: it has committed.
+          matches: (reply) => reply.includes('UPDATE 1'),
+        });
+        crashed = true;
+      },
+    });
+    const response = await upload.response;
+    outcomes.push(`database crashed before answering the publish: ${response.status}`);
+    expect(upload.hookError()).toBeUndefined();
+    expect(crashed).toBe(true);
+    // The API cannot know whether the publish committed: it says it failed, and keeps the file.
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+
+    await proxy.set({ mode: 'pass' });
+    // It had committed: the sound is listed, and its file is whole.
+    const [listed] = await listedIds(system);
+    expect(listed).toBeDefined();
+    const played = await fetch(`${system.url}/sounds/${listed}/audio`);
+    expect(played.status).toBe(200);
+    expect((await played.arrayBuffer()).byteLength).toBe(44 + 256 * 1024);
+    await reapAndAudit(system);
   });
 });

@@ -12,13 +12,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *   the mode changes, as it would when the route heals.
  * - `reset`: each connection, open or new, forwards `afterBytes` more bytes (both ways
  *   together; 0 by default) and is then reset (TCP RST) on both sides.
+ * - `crash-before-reply`: requests still reach the dependency, and replies come back until the
+ *   first one `matches` (any, by default): that one is lost, its connection reset, and the
+ *   proxy turns to `refuse`, as if the dependency died right after doing the work and before
+ *   answering it.
  */
 export type Fault =
   | { mode: 'pass' }
   | { mode: 'refuse' }
   | { mode: 'latency'; ms: number }
   | { mode: 'stall' }
-  | { mode: 'reset'; afterBytes?: number };
+  | { mode: 'reset'; afterBytes?: number }
+  | { mode: 'crash-before-reply'; matches?: (reply: Buffer) => boolean };
 
 /** A TCP proxy between the API and one of its dependencies, injecting real network faults. */
 export interface FaultProxy {
@@ -103,6 +108,15 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         const chunk = data as Buffer;
         await beforeForwarding();
         if (!links.has(link)) return;
+        if (
+          fault.mode === 'crash-before-reply' &&
+          from === link.upstream &&
+          (fault.matches?.(chunk) ?? true)
+        ) {
+          link.reset();
+          await setFault({ mode: 'refuse' });
+          return;
+        }
         // The other side went away while this chunk waited (a stall, a latency).
         if (to.destroyed) {
           link.reset();
@@ -124,6 +138,28 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     }
   }
 
+  async function setFault(next: Fault): Promise<void> {
+    const previous = fault;
+    fault = next;
+    if (previous.mode === 'stall' && next.mode !== 'stall') liftStall();
+    if (next.mode === 'stall' && previous.mode !== 'stall') {
+      stallLifted = new Promise((resolve) => {
+        liftStall = resolve;
+      });
+    }
+    if (next.mode === 'refuse' && previous.mode !== 'refuse') {
+      await closeListener(server);
+      for (const link of [...links]) link.reset();
+    }
+    if (previous.mode === 'refuse' && next.mode !== 'refuse') {
+      server = await listen(createServer({ allowHalfOpen: true }, accept), port);
+    }
+    for (const link of [...links]) {
+      link.budget = budgetFor(next);
+      if (link.budget === 0) link.reset();
+    }
+  }
+
   let server = await listen(createServer({ allowHalfOpen: true }, accept), 0);
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the fault proxy has no port');
@@ -137,27 +173,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       url.port = String(port);
       return url.toString().replace(/\/$/, '');
     },
-    async set(next) {
-      const previous = fault;
-      fault = next;
-      if (previous.mode === 'stall' && next.mode !== 'stall') liftStall();
-      if (next.mode === 'stall' && previous.mode !== 'stall') {
-        stallLifted = new Promise((resolve) => {
-          liftStall = resolve;
-        });
-      }
-      if (next.mode === 'refuse' && previous.mode !== 'refuse') {
-        await closeListener(server);
-        for (const link of [...links]) link.reset();
-      }
-      if (previous.mode === 'refuse' && next.mode !== 'refuse') {
-        server = await listen(createServer({ allowHalfOpen: true }, accept), port);
-      }
-      for (const link of [...links]) {
-        link.budget = budgetFor(next);
-        if (link.budget === 0) link.reset();
-      }
-    },
+    set: setFault,
     resetConnections() {
       for (const link of [...links]) link.reset();
     },
