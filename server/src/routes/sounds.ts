@@ -17,10 +17,12 @@ const DEFAULT_PAGE_SIZE = 20;
 
 const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
   const { db, fileStore, config } = fastify;
-  // Listing pages (serialised) and ready sounds by id, remembered for READ_CACHE_TTL_MS.
-  const cacheOptions = { ttlMs: config.READ_CACHE_TTL_MS, maxEntries: 1000 };
-  const listingCache = createReadCache<string>(cacheOptions);
-  const soundCache = createReadCache<SoundRow>(cacheOptions);
+  // Listing pages (serialised, up to ~35 KB each) and ready sounds by id (~0.5 KB), remembered
+  // for READ_CACHE_TTL_MS. Entries of an older generation linger until evicted: the bounds
+  // keep that to a few MiB.
+  const ttlMs = config.READ_CACHE_TTL_MS;
+  const listingCache = createReadCache<string>({ ttlMs, maxEntries: 100 });
+  const soundCache = createReadCache<SoundRow>({ ttlMs, maxEntries: 2000 });
   const findSound = (id: string) => soundCache.get(id, () => findReadySound(db, id));
   const forgetReads = () => {
     listingCache.invalidate();
