@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import createError from '@fastify/error';
 
 /**
@@ -50,3 +51,8 @@ export const Errors = {
   ),
   uploadAborted: createError('UPLOAD_ABORTED', 'The upload was cut off before it finished', 400),
 } as const;
+
+/** The one error body every answer of the API uses: `{statusCode, error, message, code}`. */
+export function errorBody(statusCode: number, code: string, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+}

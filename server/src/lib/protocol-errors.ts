@@ -1,11 +1,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-
-/** The one error body every answer of the API uses: `{statusCode, error, message, code}`. */
-export function errorBody(statusCode: number, code: string, message: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
-}
+import { errorBody } from './errors.ts';
 
 /*
  * Requests that never reach a route, answered by Node or Fastify before our error handler

@@ -1,8 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { Errors } from '../lib/errors.ts';
+import { Errors, errorBody } from '../lib/errors.ts';
 
 /** Our own 5xx errors (503s) carry messages written for clients; any other 5xx does not. */
 const OWN_CODES = new Set<string>(Object.values(Errors).map((ErrorClass) => new ErrorClass().code));
@@ -51,21 +50,21 @@ export default fp(
       else request.log.info({ code, message: error.message }, 'request rejected');
 
       const exposed = statusCode < 500 || (code !== undefined && OWN_CODES.has(code));
-      return reply.code(statusCode).send({
-        statusCode,
-        error: STATUS_CODES[statusCode] ?? 'Error',
-        message: exposed ? error.message : 'Something went wrong on our side',
-        code: exposed && code ? code : statusCode >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
-      });
+      return reply
+        .code(statusCode)
+        .send(
+          errorBody(
+            statusCode,
+            exposed && code ? code : statusCode >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
+            exposed ? error.message : 'Something went wrong on our side',
+          ),
+        );
     });
 
     fastify.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `No route for ${request.method} ${request.url}`,
-        code: 'ROUTE_NOT_FOUND',
-      }),
+      reply
+        .code(404)
+        .send(errorBody(404, 'ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url}`)),
     );
   },
   { name: 'errors' },

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FileStore, OpenedFile } from '../backends/file-store.ts';
 import { discardBody } from '../backends/http.ts';
 import type { SoundRow } from '../db/schema.ts';
-import { Errors } from '../lib/errors.ts';
+import { Errors, errorBody } from '../lib/errors.ts';
 
 // What the browser asks (ranges, revalidation) goes through to file_store unchanged…
 const FORWARDED_REQUEST_HEADERS = [
@@ -67,12 +67,7 @@ export async function sendSoundAudio(
     return reply
       .code(416)
       .header('content-range', String(file.headers['content-range'] ?? `bytes */${sound.size}`))
-      .send({
-        statusCode: 416,
-        error: 'Range Not Satisfiable',
-        message: error.message,
-        code: error.code,
-      });
+      .send(errorBody(416, error.code, error.message));
   }
   if (![200, 206, 304].includes(file.statusCode)) {
     await discardBody(file.body);
