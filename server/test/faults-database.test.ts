@@ -7,14 +7,22 @@ import { sleep, streamWavUpload, waitUntil } from './helpers/child.ts';
 import {
   emptySystem,
   listedIds,
+  type Operation,
   type Outcome,
   reapAndAudit,
+  SUCCESS,
   uploadReadySound,
   userActions,
 } from './helpers/fault-operations.ts';
-import { type Fault, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.ts';
-import { startSystem, type TestSystem } from './helpers/system.ts';
-import { startWireDatabase, type WireDatabase } from './helpers/wire-database.ts';
+import type { Fault, FaultProxy } from './helpers/fault-proxy.ts';
+import {
+  expectAnswerThenRecovery,
+  expectReadinessFollows,
+  type FaultySystem,
+  outcomeLog,
+  startFaultySystem,
+} from './helpers/faulty-system.ts';
+import type { TestSystem } from './helpers/system.ts';
 
 /**
  * Postgres behind a fault proxy (TEST_DATABASE_URL's server, or PGlite served over the wire):
@@ -28,57 +36,21 @@ const TIMEOUT_MS = 500;
 // query, then the cleanup's).
 const ANSWER_WITHIN_MS = 5_000;
 
-interface SystemBehindProxy {
-  system: TestSystem;
-  database: WireDatabase;
-  proxy: FaultProxy;
-  close(): Promise<void>;
+/** The system with its database behind the proxy, reaching it under DATABASE_TIMEOUT_MS. */
+function startDatabaseFaults(env: Record<string, string>): Promise<FaultySystem> {
+  return startFaultySystem('database', { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS), ...env });
 }
 
-/** The whole system, its database reached through a fault proxy. */
-async function startSystemBehindProxy(env: Record<string, string>): Promise<SystemBehindProxy> {
-  let database: WireDatabase | undefined;
-  let proxy: FaultProxy | undefined;
-  const system = await startSystem(
-    {
-      DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
-      // Never on its own during a test: reapAndAudit runs it when it means to.
-      REAPER_INTERVAL_MS: '3600000',
-      ...env,
-    },
-    {
-      async interpose({ databaseUrl }) {
-        database = await startWireDatabase(databaseUrl);
-        proxy = await startFaultProxy({ host: database.host, port: database.port });
-        return { DATABASE_URL: database.urlThrough(proxy.port) };
-      },
-    },
-  );
-  if (!database || !proxy) throw new Error('the database was not interposed');
-  const [wire, faults] = [database, proxy];
-  return {
-    system,
-    database: wire,
-    proxy: faults,
-    async close() {
-      await faults.set({ mode: 'pass' });
-      await system.close();
-      await faults.close();
-      await wire.close();
-    },
-  };
-}
-
-let behindProxy: SystemBehindProxy;
+let faulty: FaultySystem;
 let system: TestSystem;
 let proxy: FaultProxy;
 let userId: number;
 beforeAll(async () => {
-  behindProxy = await startSystemBehindProxy({ REAPER_STALE_AFTER_MS: '1000' });
-  ({ system, proxy } = behindProxy);
+  faulty = await startDatabaseFaults({ REAPER_STALE_AFTER_MS: '1000' });
+  ({ system, proxy } = faulty);
   userId = await system.createUser();
 });
-afterAll(() => behindProxy?.close());
+afterAll(() => faulty?.close());
 beforeEach(() => emptySystem(system));
 afterEach(() => proxy.set({ mode: 'pass' }));
 
@@ -92,8 +64,6 @@ const FAULTS = {
   reset: { mode: 'reset' },
 } satisfies Record<string, Fault>;
 
-type Operation = 'list' | 'upload' | 'playback' | 'delete';
-const SUCCESS: Record<Operation, number> = { list: 200, upload: 201, playback: 200, delete: 204 };
 const UNAVAILABLE = { status: 503, code: 'DATABASE_UNAVAILABLE' };
 
 const CASES = (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((fault) =>
@@ -109,38 +79,23 @@ const CASES = (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((fault
   }),
 );
 
-const outcomes: string[] = [];
-afterAll(() => {
-  if (process.env.PRINT_FAULT_OUTCOMES) console.log(outcomes.join('\n'));
-});
-
-function perform(operation: Operation, soundId: string): Promise<Outcome> {
-  const actions = userActions(system, userId);
-  if (operation === 'list') return actions.list();
-  if (operation === 'upload') return actions.upload();
-  if (operation === 'playback') return actions.play(soundId);
-  return actions.remove(soundId);
-}
+const record = outcomeLog();
 
 describe('database faults', () => {
   it.each(CASES)(
     'database $fault: $operation answers $expected, then recovers',
     async ({ fault, operation, answer }) => {
-      const existing = await uploadReadySound(system, userId);
-      await proxy.set(FAULTS[fault]);
-      const outcome = await perform(operation, existing);
-      await proxy.set({ mode: 'pass' });
-      outcomes.push(`database ${fault} ${operation}: ${JSON.stringify(outcome)}`);
-
-      expect(outcome).toMatchObject(answer);
-      expect(outcome.ms).toBeLessThan(ANSWER_WITHIN_MS);
-
-      // No restart: the same operation works as soon as the database answers again.
-      const deleted = operation === 'delete' && outcome.status === 204;
-      expect(await listedIds(system)).toEqual(deleted ? [] : expect.arrayContaining([existing]));
-      const target = deleted ? await uploadReadySound(system, userId) : existing;
-      expect((await perform(operation, target)).status).toBe(SUCCESS[operation]);
-      await reapAndAudit(system);
+      const outcome = await expectAnswerThenRecovery({
+        faulty,
+        userId,
+        fault: FAULTS[fault],
+        operation,
+        perform: userActions(system, userId).perform,
+        answer,
+        success: SUCCESS[operation],
+        withinMs: ANSWER_WITHIN_MS,
+      });
+      record(`database ${fault} ${operation}: ${JSON.stringify(outcome)}`);
     },
   );
 
@@ -161,7 +116,7 @@ describe('database faults', () => {
       },
     });
     const response = await upload.response;
-    outcomes.push(`database refused midway upload: ${response.status}`);
+    record(`database refused midway upload: ${response.status}`);
     expect(upload.hookError()).toBeUndefined();
     expect(cut).toBe(true);
     expect(response.status).toBe(503);
@@ -174,18 +129,12 @@ describe('database faults', () => {
   });
 
   it('GET /ready names the database while it is unreachable, and recovers', async () => {
-    for (const fault of [FAULTS.refused, FAULTS.stalled, FAULTS.reset]) {
-      await proxy.set(fault);
-      const started = performance.now();
-      const response = await fetch(`${system.url}/ready`);
-      expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({
-        checks: { database: 'unavailable', userApi: 'ok', fileStore: 'ok' },
-      });
-      expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
-      await proxy.set({ mode: 'pass' });
-      expect((await fetch(`${system.url}/ready`)).status).toBe(200);
-    }
+    await expectReadinessFollows(
+      faulty,
+      'database',
+      [FAULTS.refused, FAULTS.stalled, FAULTS.reset],
+      ANSWER_WITHIN_MS,
+    );
   });
 
   it('connections the database dropped while idle are replaced on the next request', async () => {
@@ -222,9 +171,9 @@ describe('database faults', () => {
 
 describe('the database dying after committing the publish, before answering it', () => {
   // A system of its own, whose uploads send no heartbeat (an UPDATE too) while the test runs.
-  let own: SystemBehindProxy;
+  let own: FaultySystem;
   beforeAll(async () => {
-    own = await startSystemBehindProxy({ REAPER_STALE_AFTER_MS: '600000' });
+    own = await startDatabaseFaults({ REAPER_STALE_AFTER_MS: '600000' });
   });
   afterAll(() => own?.close());
 
@@ -252,7 +201,7 @@ describe('the database dying after committing the publish, before answering it',
       },
     });
     const response = await upload.response;
-    outcomes.push(`database crashed before answering the publish: ${response.status}`);
+    record(`database crashed before answering the publish: ${response.status}`);
     expect(upload.hookError()).toBeUndefined();
     expect(crashed).toBe(true);
     // The API cannot know whether the publish committed: it says it failed, and keeps the file.

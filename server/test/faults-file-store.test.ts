@@ -5,13 +5,22 @@ import { streamWavUpload } from './helpers/child.ts';
 import {
   emptySystem,
   listedIds,
+  type Operation,
   type Outcome,
   reapAndAudit,
+  SUCCESS,
   uploadReadySound,
   userActions,
 } from './helpers/fault-operations.ts';
-import { type Fault, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.ts';
-import { startSystem, type TestSystem } from './helpers/system.ts';
+import type { Fault, FaultProxy } from './helpers/fault-proxy.ts';
+import {
+  expectAnswerThenRecovery,
+  expectReadinessFollows,
+  type FaultySystem,
+  outcomeLog,
+  startFaultySystem,
+} from './helpers/faulty-system.ts';
+import type { TestSystem } from './helpers/system.ts';
 
 /**
  * file_store behind a fault proxy: refused, slow, stalled, reset. Listing never needs it;
@@ -27,34 +36,21 @@ const TIMEOUT_MS = 500;
 // then the cleanup), and undici checks its timeouts on a coarse clock (up to a second late).
 const ANSWER_WITHIN_MS = 5_000;
 
+let faulty: FaultySystem;
 let system: TestSystem;
 let proxy: FaultProxy;
 let userId: number;
 beforeAll(async () => {
-  system = await startSystem(
-    {
-      BACKEND_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
-      BACKEND_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
-      BACKEND_BODY_TIMEOUT_MS: String(TIMEOUT_MS),
-      REAPER_STALE_AFTER_MS: '1000',
-      // Never on its own during a test: reapAndAudit runs it when it means to.
-      REAPER_INTERVAL_MS: '3600000',
-    },
-    {
-      async interpose({ fileStoreUrl }) {
-        const target = new URL(fileStoreUrl);
-        proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
-        return { FILE_STORE_URL: proxy.urlFor(fileStoreUrl) };
-      },
-    },
-  );
+  faulty = await startFaultySystem('file_store', {
+    BACKEND_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
+    BACKEND_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
+    BACKEND_BODY_TIMEOUT_MS: String(TIMEOUT_MS),
+    REAPER_STALE_AFTER_MS: '1000',
+  });
+  ({ system, proxy } = faulty);
   userId = await system.createUser();
 });
-afterAll(async () => {
-  await proxy?.set({ mode: 'pass' });
-  await system?.close();
-  await proxy?.close();
-});
+afterAll(() => faulty?.close());
 beforeEach(() => emptySystem(system));
 // A failed test must not leave the next one behind a fault.
 afterEach(() => proxy.set({ mode: 'pass' }));
@@ -66,8 +62,6 @@ const FAULTS = {
   reset: { mode: 'reset' },
 } satisfies Record<string, Fault>;
 
-type Operation = 'list' | 'upload' | 'playback' | 'delete';
-const SUCCESS: Record<Operation, number> = { list: 200, upload: 201, playback: 200, delete: 204 };
 const UNAVAILABLE = { status: 503, code: 'STORAGE_UNAVAILABLE' };
 
 const CASES = (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((fault) => {
@@ -87,45 +81,30 @@ const CASES = (Object.keys(FAULTS) as Array<keyof typeof FAULTS>).flatMap((fault
   }));
 });
 
-const outcomes: string[] = [];
-afterAll(() => {
-  if (process.env.PRINT_FAULT_OUTCOMES) console.log(outcomes.join('\n'));
-});
-
-function perform(operation: Operation, soundId: string): Promise<Outcome> {
-  const actions = userActions(system, userId);
-  if (operation === 'list') return actions.list();
-  if (operation === 'upload') return actions.upload();
-  if (operation === 'playback') return actions.play(soundId);
-  return actions.remove(soundId);
-}
+const record = outcomeLog();
 
 describe('file_store faults', () => {
   it.each(CASES)(
     'file_store $fault: $operation answers $expected, then recovers',
     async ({ fault, operation, answer }) => {
-      const existing = await uploadReadySound(system, userId);
-      await proxy.set(FAULTS[fault]);
-      const outcome = await perform(operation, existing);
-      await proxy.set({ mode: 'pass' });
-      outcomes.push(`file_store ${fault} ${operation}: ${JSON.stringify(outcome)}`);
-
-      expect(outcome).toMatchObject(answer);
-      expect(outcome.ms).toBeLessThan(ANSWER_WITHIN_MS);
-      if (operation === 'delete') expect(await listedIds(system)).not.toContain(existing);
-      else expect(await listedIds(system)).toContain(existing);
-
-      // No restart: the same operation works as soon as file_store is reachable again.
-      const target = operation === 'delete' ? await uploadReadySound(system, userId) : existing;
-      expect((await perform(operation, target)).status).toBe(SUCCESS[operation]);
-      await reapAndAudit(system);
+      const outcome = await expectAnswerThenRecovery({
+        faulty,
+        userId,
+        fault: FAULTS[fault],
+        operation,
+        perform: userActions(system, userId).perform,
+        answer,
+        success: SUCCESS[operation],
+        withinMs: ANSWER_WITHIN_MS,
+      });
+      record(`file_store ${fault} ${operation}: ${JSON.stringify(outcome)}`);
     },
   );
 
   it('a connection reset midway through an upload: 503, and neither file nor row is left', async () => {
     await proxy.set({ mode: 'reset', afterBytes: 256 * 1024 });
     const outcome = await userActions(system, userId).upload(wavTone({ seconds: 60 }));
-    outcomes.push(`file_store reset-midway upload: ${JSON.stringify(outcome)}`);
+    record(`file_store reset-midway upload: ${JSON.stringify(outcome)}`);
     expect(outcome).toMatchObject(UNAVAILABLE);
     // The cleanup's DELETE, on a fresh connection, got through: nothing is left to reap.
     await proxy.set({ mode: 'pass' });
@@ -147,9 +126,7 @@ describe('file_store faults', () => {
     });
     const response = await upload.response;
     const waited = performance.now() - (stalledAt as number);
-    outcomes.push(
-      `file_store stall-midway upload: ${response.status} after ${Math.round(waited)} ms`,
-    );
+    record(`file_store stall-midway upload: ${response.status} after ${Math.round(waited)} ms`);
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     expect(waited).toBeLessThan(ANSWER_WITHIN_MS);
@@ -163,7 +140,7 @@ describe('file_store faults', () => {
     const soundId = await uploadReadySound(system, userId, wavTone({ seconds: 60 }));
     await proxy.set({ mode: 'reset', afterBytes: 256 * 1024 });
     const outcome = await userActions(system, userId).play(soundId);
-    outcomes.push(`file_store reset-midway playback: ${JSON.stringify(outcome)}`);
+    record(`file_store reset-midway playback: ${JSON.stringify(outcome)}`);
     // The headers (200) were sent before the reset: all the API can do is cut the body short.
     expect(outcome).toMatchObject({ status: 0, failure: expect.stringContaining('body cut off') });
 
@@ -190,7 +167,7 @@ describe('file_store faults', () => {
       }
     })();
     const waited = performance.now() - stalledAt;
-    outcomes.push(`file_store stall-midway playback: ${ending} after ${Math.round(waited)} ms`);
+    record(`file_store stall-midway playback: ${ending} after ${Math.round(waited)} ms`);
     expect(ending).toBe('cut off');
     expect(waited).toBeLessThan(ANSWER_WITHIN_MS);
 
@@ -200,17 +177,11 @@ describe('file_store faults', () => {
   });
 
   it('GET /ready names file_store while it is unreachable, and recovers', async () => {
-    for (const fault of [FAULTS.refused, FAULTS.stalled, FAULTS.reset]) {
-      await proxy.set(fault);
-      const started = performance.now();
-      const response = await fetch(`${system.url}/ready`);
-      expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({
-        checks: { fileStore: 'unavailable', database: 'ok', userApi: 'ok' },
-      });
-      expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
-      await proxy.set({ mode: 'pass' });
-      expect((await fetch(`${system.url}/ready`)).status).toBe(200);
-    }
+    await expectReadinessFollows(
+      faulty,
+      'file_store',
+      [FAULTS.refused, FAULTS.stalled, FAULTS.reset],
+      ANSWER_WITHIN_MS,
+    );
   });
 });

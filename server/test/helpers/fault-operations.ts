@@ -46,9 +46,18 @@ export async function timed(send: () => Promise<Response>): Promise<Outcome> {
   return outcome;
 }
 
+/** The operations every fault is tried on, and their status when all is well. */
+export type Operation = 'list' | 'upload' | 'playback' | 'delete';
+export const SUCCESS: Record<Operation, number> = {
+  list: 200,
+  upload: 201,
+  playback: 200,
+  delete: 204,
+};
+
 /** The API calls a user makes, as the web app makes them. */
 export function userActions(system: TestSystem, userId: number) {
-  return {
+  const actions = {
     list: () => timed(() => fetch(`${system.url}/sounds?limit=100`)),
     upload: (bytes: Uint8Array = wavTone()) =>
       timed(() => uploadSound(system.url, { userId, bytes, filename: 'tone.wav' })),
@@ -60,6 +69,17 @@ export function userActions(system: TestSystem, userId: number) {
           headers: { 'x-user-id': String(userId) },
         }),
       ),
+  };
+  const byOperation: Record<Operation, (soundId: string) => Promise<Outcome>> = {
+    list: () => actions.list(),
+    upload: () => actions.upload(),
+    playback: actions.play,
+    delete: actions.remove,
+  };
+  return {
+    ...actions,
+    /** `operation`, on `soundId` where it takes one. */
+    perform: (operation: Operation, soundId: string) => byOperation[operation](soundId),
   };
 }
 
