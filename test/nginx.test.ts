@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsp } from '../server/test/helpers/csp.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const TEMPLATES = join(REPO, 'web/nginx/templates');
@@ -119,18 +120,6 @@ afterAll(async () => {
   }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** A Content-Security-Policy header as directive → sources. */
-function parseCsp(header: string | null): Record<string, string[]> {
-  expect(header, 'no Content-Security-Policy').toBeTruthy();
-  return Object.fromEntries(
-    String(header)
-      .split(';')
-      .map((directive) => directive.trim().split(/\s+/))
-      .filter(([name]) => name)
-      .map(([name, ...sources]) => [name, sources]),
-  );
-}
 
 function expectSecurityHeaders(reply: Response): void {
   const csp = parseCsp(reply.headers.get('content-security-policy'));

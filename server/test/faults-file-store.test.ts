@@ -14,6 +14,7 @@ import {
 } from './helpers/fault-operations.ts';
 import type { Fault, FaultProxy } from './helpers/fault-proxy.ts';
 import {
+  backendTimeouts,
   expectAnswerThenRecovery,
   expectReadinessFollows,
   type FaultySystem,
@@ -42,9 +43,7 @@ let proxy: FaultProxy;
 let userId: number;
 beforeAll(async () => {
   faulty = await startFaultySystem('file_store', {
-    BACKEND_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
-    BACKEND_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
-    BACKEND_BODY_TIMEOUT_MS: String(TIMEOUT_MS),
+    ...backendTimeouts(TIMEOUT_MS),
     REAPER_STALE_AFTER_MS: '1000',
   });
   ({ system, proxy } = faulty);

@@ -9,6 +9,7 @@ import {
 } from './helpers/fault-operations.ts';
 import type { Fault } from './helpers/fault-proxy.ts';
 import {
+  backendTimeouts,
   expectAnswerThenRecovery,
   expectReadinessFollows,
   type FaultySystem,
@@ -33,9 +34,7 @@ let system: TestSystem;
 let userId: number;
 beforeAll(async () => {
   faulty = await startFaultySystem('user_api', {
-    BACKEND_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
-    BACKEND_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
-    BACKEND_BODY_TIMEOUT_MS: String(TIMEOUT_MS),
+    ...backendTimeouts(TIMEOUT_MS),
   });
   ({ system } = faulty);
   userId = await system.createUser();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wavTone } from './helpers/audio.ts';
+import { parseCsp } from './helpers/csp.ts';
 import { json, uploadSound } from './helpers/http.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
 
@@ -14,17 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => system?.close());
 
-/** A Content-Security-Policy header as directive → sources. */
+/** The API's Content-Security-Policy, as directive → sources. */
 function csp(response: Response): Record<string, string[]> {
-  const header = response.headers.get('content-security-policy');
-  expect(header, 'no Content-Security-Policy').toBeTruthy();
-  return Object.fromEntries(
-    String(header)
-      .split(';')
-      .map((directive) => directive.trim().split(/\s+/))
-      .filter(([name]) => name)
-      .map(([name, ...sources]) => [name, sources]),
-  );
+  return parseCsp(response.headers.get('content-security-policy'));
 }
 
 /** What every answer of the API carries, whatever it is. */

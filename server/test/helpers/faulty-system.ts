@@ -69,6 +69,15 @@ export async function startFaultySystem(
   };
 }
 
+/** The settings that bound every call to user_api and file_store to `ms`. */
+export function backendTimeouts(ms: number): Record<string, string> {
+  return {
+    BACKEND_CONNECT_TIMEOUT_MS: String(ms),
+    BACKEND_HEADERS_TIMEOUT_MS: String(ms),
+    BACKEND_BODY_TIMEOUT_MS: String(ms),
+  };
+}
+
 /** Collects one line per fault tried; PRINT_FAULT_OUTCOMES=1 prints them after the file. */
 export function outcomeLog(): (line: string) => void {
   const lines: string[] = [];
