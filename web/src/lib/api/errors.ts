@@ -66,6 +66,8 @@ export function describeApiError(error: unknown): string {
       return 'The user service is down at the moment. Please try again in a little while.';
     case 'STORAGE_UNAVAILABLE':
       return 'Sound storage is down at the moment. Please try again in a little while.';
+    case 'DATABASE_UNAVAILABLE':
+      return 'The sound library is down at the moment. Please try again in a little while.';
     case 'UNKNOWN_USER':
     case 'AUTH_REQUIRED':
     case 'INVALID_USER_ID':
