@@ -4,13 +4,18 @@
 // it found, and exits 1 on any mismatch. Stop the API first when it runs on the embedded PGlite
 // database (one process at a time); with Postgres it can run beside live servers.
 import { createFileStore } from '../src/backends/file-store.ts';
+import { backendTimeouts } from '../src/backends/http.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { auditSounds, isConsistent } from '../src/ops/audit.ts';
 
 const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-const fileStore = createFileStore(config.FILE_STORE_URL);
+const database = await openDatabase({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+  timeoutMs: config.DATABASE_TIMEOUT_MS,
+});
+const fileStore = createFileStore(config.FILE_STORE_URL, backendTimeouts(config));
 try {
   const audit = await auditSounds(database.db, fileStore);
   console.log(

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline, type Readable, Transform } from 'node:stream';
-import type { Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { Errors } from '../lib/errors.ts';
-import { createPool, discardBody } from './http.ts';
+import { type BackendTimeouts, createPool, discardBody } from './http.ts';
 
 export interface OpenedFile {
   statusCode: number;
@@ -30,7 +30,8 @@ export interface FileStore {
   close(): Promise<void>;
 }
 
-export function createFileStore(baseUrl: string, pool: Pool = createPool(baseUrl)): FileStore {
+export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): FileStore {
+  const pool = createPool(baseUrl, timeouts);
   function unavailable(cause: unknown): Error {
     return new Errors.storageUnavailable({ cause });
   }

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import type { Config } from '../config.ts';
 
 /**
  * Timeouts for calls to the internal services. Short connect and header timeouts make a dead
@@ -11,17 +12,21 @@ export interface BackendTimeouts {
   bodyTimeout: number;
 }
 
-/** The defaults of BACKEND_*_TIMEOUT_MS, for clients built outside the app (scripts, tests). */
-export const DEFAULT_BACKEND_TIMEOUTS: BackendTimeouts = {
-  connectTimeout: 2_000,
-  headersTimeout: 10_000,
-  bodyTimeout: 30_000,
-};
+/** The BACKEND_*_TIMEOUT_MS settings, as undici takes them. */
+export function backendTimeouts(
+  config: Pick<
+    Config,
+    'BACKEND_CONNECT_TIMEOUT_MS' | 'BACKEND_HEADERS_TIMEOUT_MS' | 'BACKEND_BODY_TIMEOUT_MS'
+  >,
+): BackendTimeouts {
+  return {
+    connectTimeout: config.BACKEND_CONNECT_TIMEOUT_MS,
+    headersTimeout: config.BACKEND_HEADERS_TIMEOUT_MS,
+    bodyTimeout: config.BACKEND_BODY_TIMEOUT_MS,
+  };
+}
 
-export function createPool(
-  baseUrl: string,
-  timeouts: BackendTimeouts = DEFAULT_BACKEND_TIMEOUTS,
-): Pool {
+export function createPool(baseUrl: string, timeouts: BackendTimeouts): Pool {
   return new Pool(baseUrl, { ...timeouts, connections: 64, keepAliveTimeout: 10_000 });
 }
 

@@ -1,6 +1,5 @@
-import type { Pool } from 'undici';
 import { Errors } from '../lib/errors.ts';
-import { createPool, discardBody } from './http.ts';
+import { type BackendTimeouts, createPool, discardBody } from './http.ts';
 
 /** The internal user service: is an id registered, register an id. */
 export interface UserApi {
@@ -13,7 +12,8 @@ export interface UserApi {
   close(): Promise<void>;
 }
 
-export function createUserApi(baseUrl: string, pool: Pool = createPool(baseUrl)): UserApi {
+export function createUserApi(baseUrl: string, timeouts: BackendTimeouts): UserApi {
+  const pool = createPool(baseUrl, timeouts);
   async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
     try {
       const response = await pool.request({

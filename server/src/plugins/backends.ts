@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { createFileStore, type FileStore } from '../backends/file-store.ts';
-import { type BackendTimeouts, createPool } from '../backends/http.ts';
+import { backendTimeouts } from '../backends/http.ts';
 import { createUserApi, type UserApi } from '../backends/user-api.ts';
 
 declare module 'fastify' {
@@ -14,16 +14,9 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { config } = fastify;
-    const timeouts: BackendTimeouts = {
-      connectTimeout: config.BACKEND_CONNECT_TIMEOUT_MS,
-      headersTimeout: config.BACKEND_HEADERS_TIMEOUT_MS,
-      bodyTimeout: config.BACKEND_BODY_TIMEOUT_MS,
-    };
-    const userApi = createUserApi(config.USER_API_URL, createPool(config.USER_API_URL, timeouts));
-    const fileStore = createFileStore(
-      config.FILE_STORE_URL,
-      createPool(config.FILE_STORE_URL, timeouts),
-    );
+    const timeouts = backendTimeouts(config);
+    const userApi = createUserApi(config.USER_API_URL, timeouts);
+    const fileStore = createFileStore(config.FILE_STORE_URL, timeouts);
     fastify.decorate('userApi', userApi);
     fastify.decorate('fileStore', fileStore);
     fastify.addHook('onClose', async () => {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fileNameForId } from '../../../backends/file-store/src/storage.ts';
 import { createFileStore } from '../../src/backends/file-store.ts';
+import { backendTimeouts } from '../../src/backends/http.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { type SoundStatus, sounds } from '../../src/db/schema.ts';
@@ -44,7 +46,7 @@ export async function auditConsistency(
   const tempFiles = await readdir(join(fileStore.dataDir, 'tmp')).catch(() => [] as string[]);
 
   // Asked over HTTP, as the API would: the file must be there and whole.
-  const client = createFileStore(fileStore.url);
+  const client = createFileStore(fileStore.url, backendTimeouts(loadConfig({})));
   const files = await auditSounds(db, client).finally(() => client.close());
   const rowsWithoutFile = files.missingFiles;
   const sizeMismatches = files.sizeMismatches;
