@@ -6,8 +6,9 @@ export const MAX_ID_BYTES = 1024;
  * Any string is an id, within limits that keep requests and logs sane. Ids never become a
  * path as they are (storage hashes them), so dots, slashes and NUL bytes need no special care.
  */
-export function checkFileId(id: string): string {
-  if (id.length === 0) {
+export function checkFileId(id: string | undefined): string {
+  // busboy gives no field name at all for `name=""` (curl -F "=@a.mp3").
+  if (id === undefined || id.length === 0) {
     throw new HttpError(400, 'INVALID_ID', 'The file id is empty');
   }
   if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {

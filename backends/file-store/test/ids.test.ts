@@ -82,6 +82,22 @@ describe('ids', () => {
     expect(await storedFiles(dataDir)).toEqual([]);
   });
 
+  it.each([
+    ['an empty field name (curl -F "=@a.mp3")', 'name=""; filename="a.mp3"'],
+    ['no field name at all', 'filename="a.mp3"'],
+  ])('refuses a file part with %s with 400', async (_what, disposition) => {
+    const { url, dataDir } = await startFileStore();
+    const body = `--b\r\nContent-Disposition: form-data; ${disposition}\r\n\r\nbytes\r\n--b--\r\n`;
+    const response = await fetch(`${url}/files/`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorCode(response)).toBe('INVALID_ID');
+    expect(await storedFiles(dataDir)).toEqual([]);
+  });
+
   it('refuses an empty id and a URL that does not decode', async () => {
     const { url } = await startFileStore();
     for (const path of ['/files/', '/files/%ff', '/files/%']) {
