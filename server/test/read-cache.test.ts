@@ -60,6 +60,29 @@ describe('createReadCache', () => {
     expect(await cache.get('page', async () => 'page')).toBe('page');
   });
 
+  it('answers every caller when more keys are read at once than it holds', async () => {
+    // Entries evicted while their read runs: lru-cache rejects those fetches ("evicted")
+    // unless told otherwise.
+    const cache = createReadCache<string>({ ttlMs: 10_000, maxEntries: 2 });
+    const keys = Array.from({ length: 50 }, (_, i) => `page ${i}`);
+    const answers = await Promise.all(
+      keys.map((key) => cache.get(key, () => sleep(5).then(() => key))),
+    );
+    expect(answers).toEqual(keys);
+  });
+
+  it('passes a failed read on once, without reading again', async () => {
+    const cache = createReadCache<string>({ ttlMs: 10_000, maxEntries: 10 });
+    let reads = 0;
+    const failing = () => {
+      reads += 1;
+      return sleep(5).then(() => Promise.reject(new Error('database down')));
+    };
+    const answers = await Promise.allSettled([1, 2, 3].map(() => cache.get('page', failing)));
+    expect(answers.map((answer) => answer.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(reads).toBe(1);
+  });
+
   it('reads every time when its TTL is 0', async () => {
     const cache = createReadCache<string>({ ttlMs: 0, maxEntries: 10 });
     let reads = 0;

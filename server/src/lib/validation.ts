@@ -15,8 +15,48 @@ const coercingAjv = new Ajv({
 addFormats.default(coercingAjv);
 
 /**
+ * Integers as people write them: optional minus, no leading zeros, no exponent, sign, hex or
+ * spaces. Ajv's coercion is `Number(text)`, which also takes `1e9999`, `Infinity` and `0x10`
+ * (and lets Infinity past `maximum`).
+ */
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
+
+interface ObjectSchema {
+  properties?: Record<string, { type?: string }>;
+}
+
+/** The properties of a query or params schema that are integers. */
+function integerProperties(schema: ObjectSchema): string[] {
+  return Object.entries(schema.properties ?? {})
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+}
+
+function notPlainInteger(name: string): Error {
+  return new Error(`${name} must be an integer written in plain decimal digits`);
+}
+
+/** Ajv's coercion, behind a check that every integer arrives written as one. */
+function compileCoercing(schema: TSchema) {
+  const validate = coercingAjv.compile(schema);
+  const integers = integerProperties(schema as ObjectSchema);
+  return (data: Record<string, unknown> | null) => {
+    for (const name of integers) {
+      const raw = data?.[name];
+      for (const text of Array.isArray(raw) ? raw : [raw]) {
+        if (typeof text === 'string' && !PLAIN_INTEGER.test(text)) {
+          return { error: notPlainInteger(name) };
+        }
+      }
+    }
+    // Ajv's own errors are worded by Fastify, as for any other schema.
+    return validate(data) ? { value: data } : { error: validate.errors ?? [] };
+  };
+}
+
+/**
  * JSON bodies are checked strictly by TypeBox (`{"id": "5"}` is not a number); everything
  * else is coerced from text by Ajv.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) =>
-  route.httpPart === 'body' ? TypeBoxValidatorCompiler(route) : coercingAjv.compile(route.schema);
+  route.httpPart === 'body' ? TypeBoxValidatorCompiler(route) : compileCoercing(route.schema);

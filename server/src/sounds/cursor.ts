@@ -8,6 +8,20 @@ export interface CursorPosition {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A time exactly as `toISOString` writes one for years 0000–9999: a cursor carrying anything
+ * else (a six-digit year, an offset, no milliseconds) was not made here, and a year beyond
+ * Postgres's range would otherwise reach the query.
+ */
+const ISO_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+
+function parseTime(time: unknown): Date | undefined {
+  if (typeof time !== 'string' || !ISO_TIME.test(time)) return undefined;
+  const date = new Date(time);
+  // Rejects impossible dates such as February 30th, which Date would roll over.
+  return !Number.isNaN(date.getTime()) && date.toISOString() === time ? date : undefined;
+}
+
 /** Opaque to clients: base64url of the sort key, so its format can change without notice. */
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString(
@@ -20,8 +34,8 @@ export function decodeCursor(cursor: string): CursorPosition {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2) {
       const [time, id] = parsed;
-      const createdAt = new Date(typeof time === 'string' ? time : Number.NaN);
-      if (!Number.isNaN(createdAt.getTime()) && typeof id === 'string' && UUID.test(id)) {
+      const createdAt = parseTime(time);
+      if (createdAt && typeof id === 'string' && UUID.test(id)) {
         return { createdAt, id };
       }
     }

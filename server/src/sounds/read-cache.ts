@@ -10,12 +10,23 @@ import { LRUCache } from 'lru-cache';
  * always sees its own writes at once; another replica's writes show up within `ttlMs`.
  * Forgetting works by a generation number in the key rather than by clearing: a query that
  * started before the write can only fill an entry nobody asks for any more.
+ *
+ * It is an optimisation, never a source of errors: whatever goes wrong inside the cache (an
+ * entry evicted while its query runs, say), the answer is the query's own, success or failure.
  */
 export interface ReadCache<V extends {}> {
   /** What is remembered for `key`, or `read()`'s result; `undefined` is never remembered. */
   get(key: string, read: () => Promise<V | undefined>): Promise<V | undefined>;
   /** A sound appeared or disappeared: no request may be answered from an older entry. */
   invalidate(): void;
+}
+
+/** Marks a failure of the query itself, so it is passed on rather than retried. */
+class ReadFailed {
+  readonly cause: unknown;
+  constructor(cause: unknown) {
+    this.cause = cause;
+  }
 }
 
 export function createReadCache<V extends {}>(options: {
@@ -28,10 +39,23 @@ export function createReadCache<V extends {}>(options: {
   const entries = new LRUCache<string, V, () => Promise<V | undefined>>({
     max: options.maxEntries,
     ttl: options.ttlMs,
-    fetchMethod: (_key, _stale, { context: read }) => read(),
+    // A query whose entry is evicted (many distinct pages at once) still answers its callers.
+    ignoreFetchAbort: true,
+    fetchMethod: (_key, _stale, { context: read }) =>
+      read().catch((error: unknown) => {
+        throw new ReadFailed(error);
+      }),
   });
   return {
-    get: (key, read) => entries.fetch(`${generation}:${key}`, { context: read }),
+    async get(key, read) {
+      try {
+        return await entries.fetch(`${generation}:${key}`, { context: read });
+      } catch (error) {
+        if (error instanceof ReadFailed) throw error.cause;
+        // The cache itself failed: answer from the database.
+        return read();
+      }
+    },
     invalidate() {
       generation += 1;
     },
