@@ -3,7 +3,7 @@
 // FILE_STORE_URL), checks that every listed sound has its whole file in file_store, prints what
 // it found, and exits 1 on any mismatch. Stop the API first when it runs on the embedded PGlite
 // database (one process at a time); with Postgres it can run beside live servers.
-import { createFileStore } from '../src/backends/file-store.ts';
+import { createFileStore, fileStoreLimits } from '../src/backends/file-store.ts';
 import { backendTimeouts } from '../src/backends/http.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -15,7 +15,11 @@ const database = await openDatabase({
   dataDir: config.DATA_DIR,
   timeoutMs: config.DATABASE_TIMEOUT_MS,
 });
-const fileStore = createFileStore(config.FILE_STORE_URL, backendTimeouts(config));
+const fileStore = createFileStore(
+  config.FILE_STORE_URL,
+  backendTimeouts(config),
+  fileStoreLimits(config),
+);
 try {
   const audit = await auditSounds(database.db, fileStore);
   console.log(

@@ -13,12 +13,15 @@ import {
   frameworkErrors,
 } from './lib/protocol-errors.ts';
 import { validatorCompiler } from './lib/validation.ts';
+import audioCheck from './plugins/audio-check.ts';
 import auth from './plugins/auth.ts';
 import backends from './plugins/backends.ts';
+import clientLimits from './plugins/client-limits.ts';
 import configPlugin from './plugins/config.ts';
 import cors from './plugins/cors.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
+import linger from './plugins/linger.ts';
 import openapi from './plugins/openapi.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import reaper from './plugins/reaper.ts';
@@ -92,16 +95,19 @@ export async function buildApp(
 
   await app.register(configPlugin, { config });
   await app.register(errors);
+  await app.register(linger);
   // Before cors, which answers preflights itself: those get the security headers too. Both
   // this and rate-limit watch routes as they are added (onRoute), so they come before any.
   await app.register(security);
   await app.register(cors);
   await app.register(rateLimit);
+  await app.register(clientLimits);
   await app.register(openapi);
   await app.register(multipart);
 
   await app.register(db);
   await app.register(backends);
+  await app.register(audioCheck);
   await app.register(auth);
   await app.register(reaper);
 

@@ -32,16 +32,42 @@ const ConfigSchema = Type.Object({
   BACKEND_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2_000 }),
   BACKEND_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
   BACKEND_BODY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** Longest wait for a free connection (or transfer slot) to a backend before answering 503. */
+  BACKEND_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2_000 }),
+  /** Connections to file_store, per API process, by kind of traffic (see backends/file-store.ts). */
+  FILE_STORE_UPLOAD_CONNECTIONS: Type.Integer({ minimum: 1, default: 32 }),
+  FILE_STORE_PLAYBACK_CONNECTIONS: Type.Integer({ minimum: 1, default: 64 }),
+  FILE_STORE_CONTROL_CONNECTIONS: Type.Integer({ minimum: 1, default: 8 }),
+  /** Uploads and playbacks one client address may have running at once (then 429). */
+  CLIENT_MAX_UPLOADS: Type.Integer({ minimum: 1, default: 4 }),
+  CLIENT_MAX_PLAYBACKS: Type.Integer({ minimum: 1, default: 16 }),
   /** Longest wait for the database (a connection or one query) before answering 503. */
   DATABASE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5_000 }),
   /** Client sockets: dropped after this long without a byte (slow-loris, stalled uploads). */
   SOCKET_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60_000 }),
   /** Time a client has to send its complete request headers. */
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
+  /**
+   * After answering a request before its body has arrived (a refused upload), how long and how
+   * much more of the body is read and thrown away before the connection is closed, so the
+   * client, still sending, gets to read the answer (nginx's lingering close).
+   */
+  LINGER_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  LINGER_MAX_BYTES: Type.Integer({ minimum: 0, default: 128 * 1024 * 1024 }),
   /** Rate limits, per client address and window: accounts created, and uploads. */
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60_000 }),
   RATE_LIMIT_USER_CREATIONS: Type.Integer({ minimum: 1, default: 20 }),
   RATE_LIMIT_UPLOADS: Type.Integer({ minimum: 1, default: 60 }),
+  /** Identity checks that name an unknown user (401): beyond this, 429 until the window ends. */
+  RATE_LIMIT_FAILED_IDENTITY_CHECKS: Type.Integer({ minimum: 1, default: 30 }),
+  /**
+   * The upload check, which reads the file's structure in a worker thread: its wall time (the
+   * worker is stopped past it), its heap, the bytes it may read, and how many run at once.
+   */
+  MEDIA_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 16, default: 64 }),
+  MEDIA_CHECK_MAX_BYTES: Type.Integer({ minimum: 64 * 1024, default: 16 * 1024 * 1024 }),
+  MEDIA_CHECK_THREADS: Type.Integer({ minimum: 1, default: 2 }),
   /** How long listing pages and sound lookups may be answered from memory (0: never). This
    *  replica's own uploads and deletes show at once; other replicas' within this time. */
   READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { Config } from '../config.ts';
 import { Errors } from '../lib/errors.ts';
-import { type BackendTimeouts, createPool, discardBody } from './http.ts';
+import {
+  type BackendTimeouts,
+  callDeadline,
+  createPool,
+  createSlots,
+  discardBody,
+  NoFreeSlot,
+} from './http.ts';
 
 export interface OpenedFile {
   statusCode: number;
@@ -30,10 +38,61 @@ export interface FileStore {
   close(): Promise<void>;
 }
 
-export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): FileStore {
-  const pool = createPool(baseUrl, timeouts);
+/** How many connections each kind of traffic to file_store may hold at once. */
+export interface FileStoreLimits {
+  /** Uploads streaming in (each holds a connection for as long as its client sends). */
+  uploads: number;
+  /** Playbacks streaming out (each holds a connection for as long as its client reads). */
+  playbacks: number;
+  /** Short calls: deletes, HEAD requests, health checks. */
+  control: number;
+}
+
+/** The FILE_STORE_*_CONNECTIONS settings. */
+export function fileStoreLimits(
+  config: Pick<
+    Config,
+    | 'FILE_STORE_UPLOAD_CONNECTIONS'
+    | 'FILE_STORE_PLAYBACK_CONNECTIONS'
+    | 'FILE_STORE_CONTROL_CONNECTIONS'
+  >,
+): FileStoreLimits {
+  return {
+    uploads: config.FILE_STORE_UPLOAD_CONNECTIONS,
+    playbacks: config.FILE_STORE_PLAYBACK_CONNECTIONS,
+    control: config.FILE_STORE_CONTROL_CONNECTIONS,
+  };
+}
+
+/**
+ * The file_store client. Transfers and short calls never share connections: uploads and
+ * playbacks each have their own number of slots on the transfer pool (a slow client holds
+ * one for as long as it is slow), and deletes and health checks have a pool of their own, so
+ * clients that stop reading or trickle their uploads can exhaust only their own kind. A
+ * request that finds no slot or connection within BACKEND_QUEUE_TIMEOUT_MS is a 503.
+ */
+export function createFileStore(
+  baseUrl: string,
+  timeouts: BackendTimeouts,
+  limits: FileStoreLimits,
+): FileStore {
+  const transfers = createPool(baseUrl, timeouts, limits.uploads + limits.playbacks);
+  const control = createPool(baseUrl, timeouts, limits.control);
+  const uploadSlots = createSlots(limits.uploads, timeouts.queueTimeout);
+  const playbackSlots = createSlots(limits.playbacks, timeouts.queueTimeout);
+
   function unavailable(cause: unknown): Error {
-    return new Errors.storageUnavailable({ cause });
+    return cause instanceof NoFreeSlot
+      ? new Errors.storageBusy({ cause })
+      : new Errors.storageUnavailable({ cause });
+  }
+
+  async function takeSlot(slots: typeof uploadSlots) {
+    try {
+      return await slots.take();
+    } catch (cause) {
+      throw unavailable(cause);
+    }
   }
 
   async function expectStatus(response: Dispatcher.ResponseData, ...accepted: number[]) {
@@ -46,9 +105,10 @@ export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): Fil
   return {
     async storeSoundFile(key, source, signal) {
       const boundary = `----cloud-sound-${randomBytes(12).toString('hex')}`;
+      const release = await takeSlot(uploadSlots);
       let response: Dispatcher.ResponseData;
       try {
-        response = await pool.request({
+        response = await transfers.request({
           method: 'POST',
           path: '/files/',
           // No Content-Length: the size is unknown until the client's stream ends, so undici
@@ -59,15 +119,39 @@ export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): Fil
         });
       } catch (cause) {
         throw unavailable(cause);
+      } finally {
+        release();
       }
       await expectStatus(response, 200, 201);
     },
 
     async openSoundFile(key, { method, headers, signal }) {
+      // A HEAD moves no bytes: it is a short call.
+      if (method === 'HEAD') {
+        try {
+          const response = await control.request({
+            method,
+            path: filePath(key),
+            headers,
+            signal: withDeadline(signal),
+          });
+          return {
+            statusCode: response.statusCode,
+            headers: response.headers,
+            body: response.body,
+          };
+        } catch (cause) {
+          throw unavailable(cause);
+        }
+      }
+      const release = await takeSlot(playbackSlots);
       try {
-        const response = await pool.request({ method, path: filePath(key), headers, signal });
+        const response = await transfers.request({ method, path: filePath(key), headers, signal });
+        // The connection is busy until the body has been read to its end or dropped.
+        response.body.once('close', release);
         return { statusCode: response.statusCode, headers: response.headers, body: response.body };
       } catch (cause) {
+        release();
         throw unavailable(cause);
       }
     },
@@ -75,7 +159,11 @@ export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): Fil
     async deleteSoundFile(key) {
       let response: Dispatcher.ResponseData;
       try {
-        response = await pool.request({ method: 'DELETE', path: filePath(key) });
+        response = await control.request({
+          method: 'DELETE',
+          path: filePath(key),
+          signal: callDeadline(timeouts),
+        });
       } catch (cause) {
         throw unavailable(cause);
       }
@@ -85,15 +173,26 @@ export function createFileStore(baseUrl: string, timeouts: BackendTimeouts): Fil
     async ping() {
       let response: Dispatcher.ResponseData;
       try {
-        response = await pool.request({ method: 'GET', path: '/health' });
+        response = await control.request({
+          method: 'GET',
+          path: '/health',
+          signal: callDeadline(timeouts),
+        });
       } catch (cause) {
         throw unavailable(cause);
       }
       await expectStatus(response, 200);
     },
 
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([transfers.close(), control.close()]);
+    },
   };
+
+  function withDeadline(signal: AbortSignal | undefined): AbortSignal {
+    const deadline = callDeadline(timeouts);
+    return signal ? AbortSignal.any([signal, deadline]) : deadline;
+  }
 }
 
 function filePath(key: string): string {

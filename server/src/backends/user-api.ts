@@ -1,5 +1,8 @@
 import { Errors } from '../lib/errors.ts';
-import { type BackendTimeouts, createPool, discardBody } from './http.ts';
+import { type BackendTimeouts, callDeadline, createPool, discardBody } from './http.ts';
+
+/** Lookups are short; more connections than this would only queue at user_api itself. */
+const USER_API_CONNECTIONS = 32;
 
 /** The internal user service: is an id registered, register an id. */
 export interface UserApi {
@@ -13,7 +16,7 @@ export interface UserApi {
 }
 
 export function createUserApi(baseUrl: string, timeouts: BackendTimeouts): UserApi {
-  const pool = createPool(baseUrl, timeouts);
+  const pool = createPool(baseUrl, timeouts, USER_API_CONNECTIONS);
   async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
     try {
       const response = await pool.request({
@@ -21,6 +24,7 @@ export function createUserApi(baseUrl: string, timeouts: BackendTimeouts): UserA
         path,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? null : JSON.stringify(body),
+        signal: callDeadline(timeouts),
       });
       await discardBody(response.body);
       return response.statusCode;

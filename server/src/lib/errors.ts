@@ -23,11 +23,21 @@ export const Errors = {
   ),
   noFile: createError('NO_FILE', 'Send the sound as a multipart part named "file"', 400),
   emptyFile: createError('EMPTY_FILE', 'The uploaded file is empty', 400),
-  tooManyFiles: createError('TOO_MANY_FILES', 'Send exactly one file per upload', 400),
   titleTooLong: createError('TITLE_TOO_LONG', 'The title may have at most %s characters', 400),
+  invalidTitle: createError('INVALID_TITLE', 'The title may not contain NUL characters', 400),
   unexpectedField: createError('UNEXPECTED_FIELD', 'Unexpected multipart field "%s"', 400),
   fileTooLarge: createError('FILE_TOO_LARGE', 'The file is larger than the limit of %s bytes', 413),
   notAudio: createError('UNSUPPORTED_MEDIA_TYPE', '%s', 415),
+  audioUnverifiable: createError(
+    'AUDIO_TOO_COMPLEX',
+    'The file could not be checked within its budget (%s); it may be valid audio, but its structure is too large or too deep',
+    422,
+  ),
+  tooManyAtOnce: createError(
+    'TOO_MANY_AT_ONCE',
+    'Too many %s at once from your address (at most %s); wait for one to finish',
+    429,
+  ),
   rangeNotSatisfiable: createError(
     'RANGE_NOT_SATISFIABLE',
     'The requested range is outside the file',
@@ -42,6 +52,16 @@ export const Errors = {
   storageUnavailable: createError(
     'STORAGE_UNAVAILABLE',
     'The file store is unavailable; try again shortly',
+    503,
+  ),
+  storageBusy: createError(
+    'STORAGE_UNAVAILABLE',
+    'The file store is busy with other transfers; try again shortly',
+    503,
+  ),
+  mediaCheckBusy: createError(
+    'SERVER_BUSY',
+    'Too many uploads are being checked right now; try again shortly',
     503,
   ),
   databaseUnavailable: createError(

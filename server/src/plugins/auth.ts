@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../lib/errors.ts';
+import { errorReplies } from '../schemas/common.ts';
+import { RateLimited } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,15 +34,40 @@ export function parseUserId(value: string | string[] | undefined): number | unde
  */
 export default fp(
   async (fastify) => {
+    // Every "no such user" costs the address one of its RATE_LIMIT_FAILED_IDENTITY_CHECKS, so
+    // registered ids cannot be enumerated quickly (through /me or any protected route).
+    const failedChecks = fastify.createRateLimit({
+      max: fastify.config.RATE_LIMIT_FAILED_IDENTITY_CHECKS,
+      timeWindow: fastify.config.RATE_LIMIT_WINDOW_MS,
+    });
+
     fastify.decorateRequest('userId', null);
-    fastify.decorate('requireUser', async (request: FastifyRequest) => {
+    fastify.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers[USER_ID_HEADER];
       if (header === undefined) throw new Errors.authRequired();
       const userId = parseUserId(header);
       if (userId === undefined) throw new Errors.invalidUserId();
-      if (!(await fastify.userApi.userExists(userId))) throw new Errors.unknownUser(userId);
+      const budget = await failedChecks(request, { increment: false });
+      if (!budget.isAllowed && budget.remaining === 0) {
+        reply.header('retry-after', String(budget.ttlInSeconds));
+        throw new RateLimited('identity checks naming unknown users', `${budget.ttlInSeconds} s`);
+      }
+      if (!(await fastify.userApi.userExists(userId))) {
+        await failedChecks(request);
+        throw new Errors.unknownUser(userId);
+      }
       request.userId = userId;
     });
+
+    // A route that runs requireUser is documented as protected, with the answers it may give.
+    fastify.addHook('onRoute', (route) => {
+      if (![route.preHandler].flat().includes(fastify.requireUser)) return;
+      route.schema = {
+        ...route.schema,
+        security: [{ userId: [] }],
+        response: { ...errorReplies(400, 401, 429, 503), ...(route.schema?.response as object) },
+      };
+    });
   },
-  { name: 'auth', dependencies: ['backends'] },
+  { name: 'auth', dependencies: ['backends', 'rate-limit'] },
 );

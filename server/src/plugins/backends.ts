@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { createFileStore, type FileStore } from '../backends/file-store.ts';
+import { createFileStore, type FileStore, fileStoreLimits } from '../backends/file-store.ts';
 import { backendTimeouts } from '../backends/http.ts';
 import { createUserApi, type UserApi } from '../backends/user-api.ts';
 
@@ -16,7 +16,7 @@ export default fp(
     const { config } = fastify;
     const timeouts = backendTimeouts(config);
     const userApi = createUserApi(config.USER_API_URL, timeouts);
-    const fileStore = createFileStore(config.FILE_STORE_URL, timeouts);
+    const fileStore = createFileStore(config.FILE_STORE_URL, timeouts, fileStoreLimits(config));
     fastify.decorate('userApi', userApi);
     fastify.decorate('fileStore', fileStore);
     fastify.addHook('onClose', async () => {

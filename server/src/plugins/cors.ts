@@ -15,8 +15,15 @@ export default fp(
         'Accept-Ranges',
         'ETag',
         'Content-Disposition',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
       ],
       maxAge: 600,
+      // An OPTIONS request that is no preflight (no Origin) is answered like any other: with
+      // the plugin's strict check it got a bare text/plain 400.
+      strictPreflight: false,
     });
   },
   { name: 'cors', dependencies: ['config'] },

@@ -38,14 +38,7 @@ export default fp(
       if (statusCode < 400 || statusCode > 599) statusCode = 500;
       const code = renamed?.code ?? error.code;
 
-      // An upload rejected midway (too large, not audio, storage down) leaves body bytes
-      // unread. Read and discard them so the client gets to see this answer, and close the
-      // connection after it, since its position in the stream is no longer trustworthy.
-      if (!request.raw.complete) {
-        reply.header('connection', 'close');
-        request.raw.resume();
-      }
-
+      // A body still arriving is read and discarded after this answer (plugins/linger.ts).
       if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ code, message: error.message }, 'request rejected');
 

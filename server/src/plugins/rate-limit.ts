@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { errorReplies } from '../schemas/common.ts';
 
-const RateLimited = createError(
+export const RateLimited = createError(
   'RATE_LIMITED',
   'Too many %s from your address; try again in %s',
   429,

@@ -79,6 +79,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/sounds/:id/audio',
     {
+      config: { concurrency: 'playbacks' },
       schema: {
         tags: ['sounds'],
         summary: 'Stream a sound',
@@ -112,6 +113,7 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
     '/sounds',
     {
       preHandler: fastify.requireUser,
+      config: { concurrency: 'uploads' },
       // The multipart body is validated while it streams (see receiveUpload); the schema
       // below only documents it.
       validatorCompiler: () => () => true,
@@ -119,19 +121,19 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['sounds'],
         summary: 'Upload a sound',
         description: `One audio file in the part \`file\` (mp3, wav, ogg, opus, flac, m4a, aac, webm, aiff; at most ${config.MAX_UPLOAD_BYTES} bytes) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension).`,
-        security: [{ userId: [] }],
         consumes: ['multipart/form-data'],
         body: Type.Object({
           file: Type.String({ format: 'binary' }),
           title: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH })),
         }),
-        response: { 201: Type.Ref('Sound'), ...errorReplies(400, 401, 413, 415, 503) },
+        response: { 201: Type.Ref('Sound'), ...errorReplies(413, 415, 422) },
       },
     },
     async (request, reply) => {
       const row = await receiveUpload(request, request.userId as number, {
         db,
         fileStore,
+        audioCheck: fastify.audioCheck,
         log: request.log,
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
@@ -148,11 +150,10 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['sounds'],
         summary: 'Delete one of your sounds',
-        security: [{ userId: [] }],
         params: SoundParams,
         response: {
           204: Type.Null({ description: 'Deleted' }),
-          ...errorReplies(400, 401, 403, 404, 503),
+          ...errorReplies(403, 404),
         },
       },
     },

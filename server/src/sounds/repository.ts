@@ -8,11 +8,18 @@ import type { CursorPosition } from './cursor.ts';
 
 export async function insertUploadingSound(
   db: Database,
-  values: { userId: number; title: string; filename: string; contentType: string },
+  values: { userId: number; title: string; filename: string },
 ): Promise<SoundRow> {
   const [row] = await db
     .insert(sounds)
-    .values({ ...values, id: randomUUID(), storageKey: randomUUID(), status: 'uploading' })
+    .values({
+      ...values,
+      id: randomUUID(),
+      storageKey: randomUUID(),
+      status: 'uploading',
+      // Known once the stored file has been checked (see publishSound).
+      contentType: 'application/octet-stream',
+    })
     .returning();
   if (!row) throw new Error('insert returned no row');
   return row;
@@ -27,7 +34,7 @@ export async function touchSound(db: Database, id: string): Promise<void> {
 export async function publishSound(
   db: Database,
   id: string,
-  values: { title: string; size: number; durationMs: number | null },
+  values: { title: string; size: number; contentType: string; durationMs: number | null },
 ): Promise<SoundRow | undefined> {
   const [row] = await db
     .update(sounds)

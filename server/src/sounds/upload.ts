@@ -5,15 +5,18 @@ import type { FileStore } from '../backends/file-store.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
-import { detectAudioType, SNIFF_BYTES } from './audio-type.ts';
-import { type DurationProbe, startDurationProbe } from './duration.ts';
-import { cleanFilename, defaultTitle, MAX_TITLE_LENGTH } from './filename.ts';
+import type { AudioCheck } from '../media/audio-check.ts';
+import { cleanFilename, cleanText, defaultTitle, MAX_TITLE_LENGTH } from './filename.ts';
 import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
+
+/** How many leading bytes are held to recognise the format and start the check from. */
+const HEAD_BYTES = 64 * 1024;
 
 export interface UploadDependencies {
   db: Database;
   fileStore: FileStore;
+  audioCheck: AudioCheck;
   log: FastifyBaseLogger;
   maxUploadBytes: number;
   /** How often a live upload refreshes its row (well under the reaper's staleness limit). */
@@ -24,14 +27,16 @@ export interface UploadDependencies {
 interface StoredUpload {
   row: SoundRow;
   size: number;
-  durationMs: number | null;
+  /** Its first bytes, kept for the check. */
+  head: Buffer;
 }
 
 /**
- * POST /sounds, as DESIGN.md's upload flow: the one file part streams through to file_store
- * while its row is `uploading`; the row turns `ready` only once every part has been read. Any
- * failure removes what was stored (file and row) before the error is answered; if file_store
- * cannot even be reached for that, the row stays `uploading` and the reaper removes both later.
+ * POST /sounds: the one file part streams through to file_store while its row is `uploading`;
+ * once every part has been read, the stored file's structure is checked (its first frames must
+ * be audio) and only then does the row turn `ready`. Any failure removes what was stored (file
+ * and row) before the error is answered; if file_store cannot even be reached for that, the row
+ * stays `uploading` and the reaper removes both later.
  */
 export async function receiveUpload(
   request: FastifyRequest,
@@ -47,6 +52,7 @@ export async function receiveUpload(
   });
   let title: string | undefined;
   let stored: StoredUpload | undefined;
+  const heartbeat = new Heartbeat(deps);
   try {
     for await (const part of parts) {
       if (part.type === 'field') {
@@ -58,10 +64,16 @@ export async function receiveUpload(
         part.file.destroy();
         throw new Errors.unexpectedField(part.fieldname);
       } else {
-        stored = await storeFilePart(part, userId, deps);
+        stored = await storeFilePart(part, userId, deps, heartbeat);
       }
     }
     if (!stored) throw new Errors.noFile();
+    const audio = await deps.audioCheck.inspect({
+      head: stored.head,
+      size: stored.size,
+      storageKey: stored.row.storageKey,
+    });
+
     const published = stored;
     // From here the upload is no longer ours to discard: if publishing fails, it may still have
     // committed (the answer lost on the way back), and removing the file would leave a listed
@@ -71,7 +83,8 @@ export async function receiveUpload(
     const row = await publishSound(deps.db, published.row.id, {
       title: title ?? published.row.title,
       size: published.size,
-      durationMs: published.durationMs,
+      contentType: audio.contentType,
+      durationMs: audio.durationMs,
     });
     if (!row)
       throw new Errors.storageUnavailable({
@@ -81,6 +94,8 @@ export async function receiveUpload(
   } catch (error) {
     if (stored) await discardUpload(stored.row, deps);
     throw error;
+  } finally {
+    heartbeat.stop();
   }
 }
 
@@ -120,37 +135,59 @@ async function* multipartParts(
 }
 
 function readTitle(value: unknown): string | undefined {
-  const title = String(value ?? '').trim();
+  const raw = String(value ?? '');
+  // Postgres text cannot hold NUL; any other control character is simply removed.
+  if (raw.includes('\u0000')) throw new Errors.invalidTitle();
+  const title = cleanText(raw);
   // Counted in characters (code points), as the schema's maxLength is, not UTF-16 units.
   if ([...title].length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
   return title || undefined;
 }
 
+/** Keeps an upload's row fresh while it is alive, so the reaper leaves it alone. */
+class Heartbeat {
+  #timer: NodeJS.Timeout | undefined;
+  readonly #deps: UploadDependencies;
+
+  constructor(deps: UploadDependencies) {
+    this.#deps = deps;
+  }
+
+  start(soundId: string): void {
+    this.#timer = setInterval(() => {
+      touchSound(this.#deps.db, soundId).catch((error) =>
+        this.#deps.log.warn({ err: error }, 'upload heartbeat failed'),
+      );
+    }, this.#deps.heartbeatMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/**
+ * The file part: its head is sniffed (anything that cannot be audio is refused before a byte
+ * is stored), then a row is inserted as `uploading` and the whole file streams to file_store.
+ */
 async function storeFilePart(
   part: MultipartFile,
   userId: number,
   deps: UploadDependencies,
+  heartbeat: Heartbeat,
 ): Promise<StoredUpload> {
   const file = part.file;
-  // In stream mode the size limit does not throw: the stream just ends early, flagged here.
-  let tooLarge = false;
-  const upstream = new AbortController();
-  file.once('limit', () => {
-    tooLarge = true;
-    upstream.abort();
-  });
-
-  const head = await readHead(file, SNIFF_BYTES).catch((cause) => {
+  const sizeLimit = watchSizeLimit(file);
+  const head = await readHead(file, HEAD_BYTES).catch((cause) => {
     throw new Errors.uploadAborted({ cause });
   });
-  if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+  if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
   if (head.length === 0) throw new Errors.emptyFile();
-  const contentType = await detectAudioType(head);
-  if (!contentType) {
+  try {
+    await deps.audioCheck.sniff(head);
+  } catch (error) {
     file.destroy();
-    throw new Errors.notAudio(
-      'The file is not a supported audio format (mp3, wav, ogg, opus, flac, m4a, aac, webm or aiff)',
-    );
+    throw error;
   }
 
   const filename = cleanFilename(part.filename);
@@ -158,16 +195,43 @@ async function storeFilePart(
     userId,
     title: defaultTitle(filename),
     filename,
-    contentType,
   });
-  const heartbeat = setInterval(() => {
-    touchSound(deps.db, row.id).catch((error) =>
-      deps.log.warn({ err: error }, 'upload heartbeat failed'),
-    );
-  }, deps.heartbeatMs);
+  heartbeat.start(row.id);
+  try {
+    const size = await streamToStorage(file, head, row, sizeLimit, deps);
+    return { row, size, head };
+  } catch (error) {
+    await discardUpload(row, deps);
+    throw error;
+  }
+}
 
-  const probe = startDurationProbe(contentType);
-  const meter = meterUpload(probe);
+/**
+ * The size limit. In stream mode it does not throw: the stream just ends early, flagged, and
+ * the upstream request must be aborted so no partial file is kept.
+ */
+function watchSizeLimit(file: MultipartFile['file']) {
+  const upstream = new AbortController();
+  let hit = false;
+  file.once('limit', () => {
+    hit = true;
+    upstream.abort();
+  });
+  return {
+    signal: upstream.signal,
+    exceeded: () => hit || file.truncated,
+  };
+}
+
+/** Streams the file (its head first, then the rest) to file_store; resolves to its size. */
+async function streamToStorage(
+  file: MultipartFile['file'],
+  head: Buffer,
+  row: SoundRow,
+  sizeLimit: ReturnType<typeof watchSizeLimit>,
+  deps: UploadDependencies,
+): Promise<number> {
+  const meter = byteCounter();
   // Set when the client's side fails (disconnect, malformed multipart), as opposed to storage.
   // `pipe`, not `pipeline`: a storage failure must not look like the client's stream failing.
   let clientError: unknown;
@@ -176,40 +240,31 @@ async function storeFilePart(
     clientError ??= error;
     meter.destroy(error);
   });
-  // The sniffed head first, then the rest (a small file has already ended: pipe then just ends).
   meter.write(head);
+  // A small file has already ended: pipe then just ends the meter.
   file.pipe(meter);
 
   try {
-    await deps.fileStore.storeSoundFile(row.storageKey, meter, upstream.signal);
-    if (tooLarge || file.truncated) throw new Errors.fileTooLarge(deps.maxUploadBytes);
-    return { row, size: meter.size, durationMs: await probe.finish() };
+    await deps.fileStore.storeSoundFile(row.storageKey, meter, sizeLimit.signal);
+    if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    return meter.size;
   } catch (error) {
     // Read before destroying the part: destroying it counts as the client's stream failing.
     const failedOnClientSide = clientError !== undefined;
-    probe.abort();
     file.destroy();
-    await discardUpload(row, deps);
-    if (tooLarge) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
     if (failedOnClientSide) throw new Errors.uploadAborted({ cause: clientError });
     throw error;
-  } finally {
-    clearInterval(heartbeat);
   }
 }
 
-/**
- * Counts the bytes on their way to storage and hands each chunk to the duration probe, holding
- * the stream back only while the probe's buffer is full.
- */
-function meterUpload(probe: DurationProbe): Transform & { size: number } {
+/** Counts the bytes on their way to storage. */
+function byteCounter(): Transform & { size: number } {
   const meter = Object.assign(
     new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         meter.size += chunk.length;
-        const full = probe.feed(chunk);
-        if (full) full.then(() => callback(null, chunk));
-        else callback(null, chunk);
+        callback(null, chunk);
       },
     }),
     { size: 0 },
