@@ -21,9 +21,15 @@ import { markdownTable } from './table.ts';
 
 const plan = readPlan(process.argv.slice(2), process.env);
 // Every request comes from 127.0.0.1: the benchmark measures the system, not the API's
-// per-address rate limits (the programs inherit this environment).
-process.env.RATE_LIMIT_UPLOADS ??= '1000000';
-process.env.RATE_LIMIT_USER_CREATIONS ??= '1000000';
+// per-address limits (the programs inherit this environment).
+for (const limit of [
+  'RATE_LIMIT_UPLOADS',
+  'RATE_LIMIT_USER_CREATIONS',
+  'CLIENT_MAX_UPLOADS',
+  'CLIENT_MAX_PLAYBACKS',
+]) {
+  process.env[limit] ??= '1000000';
+}
 const workDir = await mkdtemp(join(tmpdir(), 'cloud-sound-bench-'));
 const database = await createBenchDatabase(process.env.DATABASE_URL || undefined);
 let failures = 0;

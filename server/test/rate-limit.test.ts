@@ -6,6 +6,7 @@ import { startSystem, type TestSystem } from './helpers/system.ts';
 
 const USER_CREATIONS = 3;
 const UPLOADS = 2;
+const FAILED_IDENTITY_CHECKS = 3;
 const WINDOW_MS = 60_000;
 
 let system: TestSystem;
@@ -14,6 +15,7 @@ beforeAll(async () => {
   system = await startSystem({
     RATE_LIMIT_USER_CREATIONS: String(USER_CREATIONS),
     RATE_LIMIT_UPLOADS: String(UPLOADS),
+    RATE_LIMIT_FAILED_IDENTITY_CHECKS: String(FAILED_IDENTITY_CHECKS),
     RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
   });
 });
@@ -24,6 +26,22 @@ function register(id: number, headers: Record<string, string> = {}) {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ id }),
+  });
+}
+
+/** GET /me as `userId` from the local address `localAddress`; resolves with the status. */
+function identifyFrom(localAddress: string, userId: number): Promise<number> {
+  const { hostname, port } = new URL(system.url);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { host: hostname, port, localAddress, path: '/me', headers: { 'x-user-id': String(userId) } },
+      (reply) => {
+        reply.resume();
+        reply.on('end', () => resolve(reply.statusCode ?? 0));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
   });
 }
 
@@ -109,7 +127,22 @@ describe('rate limits', () => {
     }
   });
 
-  it('documents 429 on exactly the two limited operations', async () => {
+  it('lets an address name RATE_LIMIT_FAILED_IDENTITY_CHECKS unknown users a window, then answers 429', async () => {
+    // Its own address: the budget it spends must not limit the other tests.
+    const address = '127.0.0.3';
+    const known = await system.createUser();
+    expect(await identifyFrom(address, known)).toBe(200);
+    for (let i = 0; i < FAILED_IDENTITY_CHECKS; i++) {
+      expect(await identifyFrom(address, 1_999_000_000 + i)).toBe(401);
+    }
+    // Enumerating is over for the window: even a registered id gets no answer about itself.
+    expect(await identifyFrom(address, 1_999_999_999)).toBe(429);
+    expect(await identifyFrom(address, known)).toBe(429);
+    // Successful checks cost nothing, and other addresses are not affected.
+    expect(await identifyFrom('127.0.0.4', known)).toBe(200);
+  });
+
+  it('documents 429 on every operation that can answer it', async () => {
     const document = await json<{
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     }>(await fetch(`${system.url}/openapi.json`));
@@ -118,7 +151,15 @@ describe('rate limits', () => {
         .filter(([, operation]) => '429' in operation.responses)
         .map(([method]) => `${method} ${path}`),
     );
-    expect(limited.sort()).toEqual(['post /sounds', 'post /users']);
+    // Registering and uploading (rate limits), anything that checks a user id (failed
+    // identity checks), and playback (concurrent streams per address).
+    expect(limited.sort()).toEqual([
+      'delete /sounds/{id}',
+      'get /me',
+      'get /sounds/{id}/audio',
+      'post /sounds',
+      'post /users',
+    ]);
     expect(document.paths['/users']?.post?.responses['429']).toEqual(
       document.paths['/users']?.post?.responses['409'],
     );

@@ -119,13 +119,14 @@ describe('POST /sounds', () => {
   });
 
   it('keeps only the last segment of a filename with folders, without control characters', async () => {
-    // (FormData would percent-encode CR and LF itself, so a tab and a bell stand in for them.)
+    // (FormData would percent-encode CR and LF itself, so a tab and a bell stand in for them;
+    // the tab, like a line break, becomes a space.)
     const response = await uploadSound(system.url, {
       userId,
       bytes: wavTone(),
       filename: 'C:\\music\\..\\bad\t\u0007name.wav',
     });
-    expect(await json(response)).toMatchObject({ filename: 'badname.wav', title: 'badname' });
+    expect(await json(response)).toMatchObject({ filename: 'bad name.wav', title: 'bad name' });
   });
 
   async function expectRejected(response: Response, status: number, code: string) {

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fileNameForId } from '../../../backends/file-store/src/storage.ts';
-import { createFileStore } from '../../src/backends/file-store.ts';
+import { createFileStore, fileStoreLimits } from '../../src/backends/file-store.ts';
 import { backendTimeouts } from '../../src/backends/http.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -46,7 +46,12 @@ export async function auditConsistency(
   const tempFiles = await readdir(join(fileStore.dataDir, 'tmp')).catch(() => [] as string[]);
 
   // Asked over HTTP, as the API would: the file must be there and whole.
-  const client = createFileStore(fileStore.url, backendTimeouts(loadConfig({})));
+  const defaults = loadConfig({});
+  const client = createFileStore(
+    fileStore.url,
+    backendTimeouts(defaults),
+    fileStoreLimits(defaults),
+  );
   const files = await auditSounds(db, client).finally(() => client.close());
   const rowsWithoutFile = files.missingFiles;
   const sizeMismatches = files.sizeMismatches;

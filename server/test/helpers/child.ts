@@ -61,6 +61,9 @@ export async function spawnApi(env: Record<string, string | undefined>): Promise
     LOG_LEVEL: 'info',
     RATE_LIMIT_USER_CREATIONS: '1000000',
     RATE_LIMIT_UPLOADS: '1000000',
+    RATE_LIMIT_FAILED_IDENTITY_CHECKS: '1000000',
+    CLIENT_MAX_UPLOADS: '1000000',
+    CLIENT_MAX_PLAYBACKS: '1000000',
     ...env,
   };
   const child = spawn(process.execPath, [...API_NODE_FLAGS, 'src/main.ts'], {

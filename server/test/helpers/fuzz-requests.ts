@@ -1,5 +1,16 @@
 import fc from 'fast-check';
 import { PNG_BYTES, wavTone } from './audio.ts';
+import {
+  aiffWithManyChunks,
+  ffmpegAudio,
+  flacWithCommentBomb,
+  mp3WithManyTxxxFrames,
+  mp3WithTextListBomb,
+  mp4WithIlstBomb,
+  oggWithCommentBomb,
+  wavWithManyChunks,
+  webmWithTagsBomb,
+} from './media-files.ts';
 import type { RawRequest } from './raw-http.ts';
 
 /**
@@ -92,6 +103,14 @@ const ODD_TEXT = [
   '0x1F',
   'NaN',
   'Infinity',
+  '-Infinity',
+  '1e9999',
+  '-1e9999',
+  '1E5',
+  '0b101',
+  '0o17',
+  '1_000',
+  '５',
   '-0',
   '+1',
   '007',
@@ -108,7 +127,15 @@ const ODD_TEXT = [
   '%2e%2e%2f',
   '../../etc/passwd',
   '\u0000',
+  'a\u0000b',
   '\u007f',
+  '\u001b[31m',
+  '\u0007',
+  '\r\n',
+  '\u0085',
+  '\u009b',
+  '\u2028',
+  '\u2066',
   '🎵',
   'é',
   'ß',
@@ -148,10 +175,35 @@ function validText(schema: Schema, context: FuzzContext): fc.Arbitrary<string> {
   });
 }
 
-function textFor(schema: Schema, context: FuzzContext): fc.Arbitrary<string> {
+/**
+ * Cursors shaped like the API's own (base64url of a JSON `[time, id]`) but with times no page
+ * ever ends at: beyond Postgres's years, impossible dates, offsets, numbers, junk.
+ */
+const forgedCursor: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(
+        '+200000-01-01T00:00:00.000Z',
+        '+275760-09-13T00:00:00.000Z',
+        '-000001-01-01T00:00:00.000Z',
+        '0000-01-01T00:00:00.000Z',
+        '9999-12-31T23:59:59.999Z',
+        '2024-02-30T00:00:00.000Z',
+        '2024-01-01T00:00:00.000+01:00',
+      ),
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.double(),
+      oddText,
+    ),
+    fc.oneof(fc.uuid(), oddText),
+  )
+  .map((position) => Buffer.from(JSON.stringify(position)).toString('base64url'));
+
+function textFor(schema: Schema, context: FuzzContext, name?: string): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: validText(schema, context) },
     { weight: 2, arbitrary: oddText },
+    ...(name === 'cursor' ? [{ weight: 3, arbitrary: forgedCursor }] : []),
   );
 }
 
@@ -187,7 +239,9 @@ function queryFor(operation: Operation, context: FuzzContext): fc.Arbitrary<stri
   const declared = operation.queryParams.map((parameter) =>
     fc.option(
       fc.array(
-        inUrl(textFor(parameter.schema, context)).map((value) => `${parameter.name}=${value}`),
+        inUrl(textFor(parameter.schema, context, parameter.name)).map(
+          (value) => `${parameter.name}=${value}`,
+        ),
         { minLength: 1, maxLength: 3 },
       ),
       { nil: [] as string[], freq: 2 },
@@ -372,6 +426,26 @@ function validValue(schema: Schema, context: FuzzContext): fc.Arbitrary<unknown>
 
 const WAV = wavTone({ seconds: 0.1 });
 
+/**
+ * Valid audio in every accepted container around a pathological metadata block (smaller than
+ * attacks.test.ts's, so a run stays quick): the classes of file that froze the API.
+ */
+function metadataBombs(): Buffer[] {
+  const tone = (format: string, codec: string) => ffmpegAudio({ format, codec, seconds: 0.5 });
+  return [
+    mp3WithTextListBomb(tone('mp3', 'libmp3lame'), 20_000),
+    mp3WithManyTxxxFrames(tone('mp3', 'libmp3lame'), 5_000),
+    flacWithCommentBomb(tone('flac', 'flac'), { entries: 20_000 }),
+    oggWithCommentBomb(tone('ogg', 'libvorbis'), 5_000),
+    oggWithCommentBomb(tone('ogg', 'libopus'), 5_000),
+    mp4WithIlstBomb(tone('ipod', 'aac'), 5_000),
+    webmWithTagsBomb(tone('webm', 'libopus'), 5_000),
+    wavWithManyChunks(tone('wav', 'pcm_s16le'), { chunks: 2_000, listBytes: 100_000 }),
+    aiffWithManyChunks(tone('aiff', 'pcm_s16be'), 2_000),
+  ];
+}
+const BOMBS = metadataBombs();
+
 interface Part {
   name: string;
   filename?: string;
@@ -393,6 +467,13 @@ const part: fc.Arbitrary<Part> = fc.record(
     content: fc.oneof(
       { weight: 3, arbitrary: fc.constant(WAV) },
       { weight: 1, arbitrary: fc.constant(PNG_BYTES) },
+      { weight: 2, arbitrary: fc.constantFrom(...BOMBS) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(...BOMBS)
+          .chain((bomb) => fc.nat(bomb.length).map((cut) => bomb.subarray(0, cut))),
+      },
       { weight: 1, arbitrary: fc.constant(WAV.subarray(0, 44)) },
       { weight: 1, arbitrary: fc.constant(Buffer.alloc(0)) },
       {

@@ -58,9 +58,12 @@ export async function startSystem(
     FILE_STORE_URL: backends.fileStore.url,
     PUBLIC_URL: 'http://cloud-sound.test',
     LOG_LEVEL: 'silent',
-    // Every test talks from 127.0.0.1; only the rate-limit tests want the real limits.
+    // Every test talks from 127.0.0.1; only the tests of the per-address limits want them.
     RATE_LIMIT_USER_CREATIONS: '1000000',
     RATE_LIMIT_UPLOADS: '1000000',
+    RATE_LIMIT_FAILED_IDENTITY_CHECKS: '1000000',
+    CLIENT_MAX_UPLOADS: '1000000',
+    CLIENT_MAX_PLAYBACKS: '1000000',
     ...env,
     ...interposed,
   });

@@ -74,6 +74,10 @@ export function describeApiError(error: unknown): string {
       return 'Your login is no longer valid. Please log out and log in again.';
     case 'RATE_LIMITED':
       return 'That was a lot of requests in a short time. Please wait a minute and try again.';
+    case 'TOO_MANY_AT_ONCE':
+      return 'Too much is going on at once from your connection. Let something finish and try again.';
+    case 'SERVER_BUSY':
+      return 'The server is busy with other uploads. Please try again in a moment.';
   }
   if (error.status >= 500) {
     return 'The server ran into a problem. Please try again in a little while.';

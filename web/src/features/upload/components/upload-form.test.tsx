@@ -141,6 +141,16 @@ describe('uploading', () => {
       '“big.wav” is not an audio file the server accepts.',
     ],
     [
+      422,
+      apiError(422, 'AUDIO_TOO_COMPLEX', 'over budget'),
+      '“big.wav” could not be checked: its structure is too large or too deep.',
+    ],
+    [
+      429,
+      apiError(429, 'TOO_MANY_AT_ONCE', 'Too many uploads at once'),
+      '“big.wav” was not uploaded. Too much is going on at once from your connection.',
+    ],
+    [
       401,
       apiError(401, 'UNKNOWN_USER', 'No user has id 5'),
       '“big.wav” was not uploaded. Your login is no longer valid.',

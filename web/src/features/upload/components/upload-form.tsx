@@ -151,6 +151,8 @@ function describeUploadError(error: unknown, fileName: string): string {
       }
       case 'UNSUPPORTED_MEDIA_TYPE':
         return `“${fileName}” is not an audio file the server accepts. Try MP3, WAV, OGG, Opus, FLAC, M4A, AAC, WebM or AIFF.`;
+      case 'AUDIO_TOO_COMPLEX':
+        return `“${fileName}” could not be checked: its structure is too large or too deep. Try exporting it again without extra tags.`;
       case 'EMPTY_FILE':
         return `“${fileName}” is empty.`;
       case 'NETWORK_ERROR':
