@@ -178,7 +178,7 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('publishes exactly the ports the assignment gives', () => {
+  it('publishes exactly the ports the README gives', () => {
     expect(publishedPorts('user_api')).toEqual([]);
     expect(publishedPorts('file_store')).toEqual([{ host: 8081, container: 3000 }]);
     expect(publishedPorts('api')).toEqual([{ host: 8080, container: 8080 }]);

@@ -24,11 +24,12 @@ import errors from './plugins/errors.ts';
 import linger from './plugins/linger.ts';
 import openapi from './plugins/openapi.ts';
 import rateLimit from './plugins/rate-limit.ts';
-import reaper from './plugins/reaper.ts';
 import security from './plugins/security.ts';
-import health from './routes/health.ts';
-import sounds from './routes/sounds.ts';
-import users from './routes/users.ts';
+import soundsService from './plugins/sounds.ts';
+import { healthRoutes } from './routes/health.ts';
+import { limitsRoutes } from './routes/limits.ts';
+import { soundRoutes } from './routes/sounds.ts';
+import { userRoutes } from './routes/users.ts';
 
 registerAjvFormats();
 
@@ -109,10 +110,11 @@ export async function buildApp(
   await app.register(backends);
   await app.register(audioCheck);
   await app.register(auth);
-  await app.register(reaper);
+  await app.register(soundsService);
 
-  await app.register(health);
-  await app.register(users);
-  await app.register(sounds);
+  await app.register(healthRoutes);
+  await app.register(limitsRoutes);
+  await app.register(userRoutes);
+  await app.register(soundRoutes);
   return app;
 }

@@ -78,6 +78,9 @@ const ConfigSchema = Type.Object({
 
 type RawConfig = Static<typeof ConfigSchema>;
 
+/** The settings as the environment gives them: any of the variables above, as text. */
+export type Settings = { [Name in keyof RawConfig]?: string };
+
 export type Config = Omit<RawConfig, 'CORS_ORIGINS'> & { CORS_ORIGINS: string[] };
 
 /** Reads and validates the settings once; a wrong value throws with the variable's name. */

@@ -28,7 +28,7 @@ function expectSecurityHeaders(response: Response): void {
   expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   // The web app, another origin, plays the audio in <audio> elements (no CORS).
   expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
-  // Plain HTTP, as the assignment asks: HSTS would have no business here.
+  // Plain HTTP, as the API is served: HSTS would have no business here.
   expect(response.headers.get('strict-transport-security')).toBeNull();
 }
 

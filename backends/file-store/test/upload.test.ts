@@ -26,7 +26,7 @@ function postRaw(url: string, contentType: string | undefined, body: string) {
 }
 
 describe('POST /files/', () => {
-  it('works with the assignment’s curl commands', async () => {
+  it('works with the README’s curl commands', async () => {
     const { url, root } = await startFileStore();
     const sound = randomBytes(300 * 1024);
     await writeFile(join(root, 'my-sound.mp3'), sound);

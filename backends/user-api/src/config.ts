@@ -16,6 +16,9 @@ const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 
+/** The settings as the environment gives them: any of the variables above, as text. */
+export type Settings = { [Name in keyof Config]?: string };
+
 /** Reads and validates the settings once; a wrong value throws with the variable's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   try {

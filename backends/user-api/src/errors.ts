@@ -27,7 +27,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return reply.code(413).send(toReply(413, 'BODY_TOO_LARGE', error.message));
   }
   // Malformed JSON, empty body, unsupported content type: for callers all are a bad body,
-  // so they get 400 (the assignment's contract) rather than Fastify's 415 for media types.
+  // so they get 400 (user_api's contract) rather than Fastify's 415 for media types.
   if (error.code?.startsWith('FST_ERR_CTP_')) {
     return reply.code(400).send(toReply(400, 'INVALID_BODY', error.message));
   }

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 
 /*
  * Drizzle, loaded through its CommonJS build. Its ES-module build is a graph of several hundred
- * files re-exporting one another (`export *`); linking that graph makes V8 allocate ~150 MiB
- * that it frees at once but keeps resident, so a process that imported it idled at ~300 MiB
- * RSS instead of ~130 MiB (bench/README.md, "Memory"). The CommonJS build is the same code.
+ * files re-exporting one another (`export *`); linking that graph makes V8 allocate memory it
+ * frees at once but keeps resident, more than doubling the API's idle RSS (measured in
+ * bench/README.md, "Memory"). The CommonJS build is the same code.
  * Runtime values come from here; types may still be imported from 'drizzle-orm' directly.
  */
 const require = createRequire(import.meta.url);

@@ -8,6 +8,13 @@ import { bigint, check, index, integer, pgTable, sql, text, timestamp, uuid } fr
 export const SOUND_STATUSES = ['uploading', 'ready', 'deleting'] as const;
 export type SoundStatus = (typeof SOUND_STATUSES)[number];
 
+/**
+ * The derivatives of a `ready` sound (its listening rendition, its waveform): `pending` until
+ * its processing job has made them, then `ready`, or `failed` with a reason after the last try.
+ */
+export const PROCESSING_STATES = ['pending', 'ready', 'failed'] as const;
+export type ProcessingState = (typeof PROCESSING_STATES)[number];
+
 export const sounds = pgTable(
   'sounds',
   {
@@ -34,6 +41,20 @@ export const sounds = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 })
       .notNull()
       .defaultNow(),
+    /**
+     * Title and filename, lower-cased, without accents and split into words (see
+     * sounds/search-text.ts): what `?q=` matches word prefixes against.
+     */
+    searchText: text('search_text').notNull().default(''),
+    processing: text('processing', { enum: PROCESSING_STATES }).notNull().default('pending'),
+    /** Why processing failed, for the uploader; null unless `failed`. */
+    processingError: text('processing_error'),
+    /** The listening rendition in file_store (may be the original's own key). */
+    streamKey: uuid('stream_key'),
+    streamContentType: text('stream_content_type'),
+    streamSize: bigint('stream_size', { mode: 'number' }),
+    /** The waveform peaks (audiowaveform JSON) in file_store. */
+    waveformKey: uuid('waveform_key').unique(),
   },
   (table) => [
     check('sounds_status_check', sql`${table.status} in ('uploading', 'ready', 'deleting')`),
@@ -50,7 +71,43 @@ export const sounds = pgTable(
     index('sounds_unfinished_idx')
       .on(table.status, table.updatedAt)
       .where(sql`${table.status} <> 'ready'`),
+    check('sounds_processing_check', sql`${table.processing} in ('pending', 'ready', 'failed')`),
+    // `?q=`: word prefixes (`to_tsquery('simple', 'pia:*')`) over listed sounds.
+    index('sounds_ready_search_idx')
+      .using('gin', sql`to_tsvector('simple', ${table.searchText})`)
+      .where(sql`${table.status} = 'ready'`),
   ],
 );
 
 export type SoundRow = typeof sounds.$inferSelect;
+
+/**
+ * One durable processing job per sound that still needs its derivatives. Any API replica (or a
+ * worker process) claims a due job with a lease (`lease_until`, `FOR UPDATE SKIP LOCKED`) and a
+ * fresh `lease_token`; only the holder of the current token may record the results, so a job
+ * whose lease ran out while it worked cannot overwrite the one that took over. The keys of the
+ * derivatives an attempt is writing are recorded before it writes them, so whoever cleans up
+ * after a crash (the next attempt, a delete) knows what to remove.
+ */
+export const processingJobs = pgTable(
+  'processing_jobs',
+  {
+    soundId: uuid('sound_id')
+      .primaryKey()
+      .references(() => sounds.id, { onDelete: 'cascade' }),
+    attempts: integer('attempts').notNull().default(0),
+    /** Not before: the backoff after a failed attempt. */
+    runAfter: timestamp('run_after', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date', precision: 3 }),
+    leaseToken: uuid('lease_token'),
+    /** The derivatives the current (or last, crashed) attempt writes. */
+    streamKey: uuid('stream_key'),
+    waveformKey: uuid('waveform_key'),
+    lastError: text('last_error'),
+  },
+  (table) => [index('processing_jobs_due_idx').on(table.runAfter)],
+);
+
+export type ProcessingJobRow = typeof processingJobs.$inferSelect;

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import createError from '@fastify/error';
+import { USER_ID_RANGE } from '../contract.ts';
 
 /**
  * Every error the API answers with, by its stable `code`. Handlers throw these; the error
@@ -8,13 +9,13 @@ import createError from '@fastify/error';
 export const Errors = {
   invalidUserId: createError(
     'INVALID_USER_ID',
-    'X-User-Id must be an integer from 1 to 2147483647 in plain decimal',
+    `X-User-Id must be an integer from ${USER_ID_RANGE.minimum} to ${USER_ID_RANGE.maximum} in plain decimal`,
     400,
   ),
   authRequired: createError('AUTH_REQUIRED', 'Send your user id in the X-User-Id header', 401),
   unknownUser: createError('UNKNOWN_USER', 'No user has id %s', 401),
   userExists: createError('USER_EXISTS', 'A user with id %s already exists', 409),
-  notOwner: createError('NOT_OWNER', 'Only the uploader can delete this sound', 403),
+  notOwner: createError('NOT_OWNER', 'Only the uploader may change or delete this sound', 403),
   soundNotFound: createError('SOUND_NOT_FOUND', 'No sound has id %s', 404),
   malformedMultipart: createError(
     'MALFORMED_MULTIPART',
@@ -25,6 +26,7 @@ export const Errors = {
   emptyFile: createError('EMPTY_FILE', 'The uploaded file is empty', 400),
   titleTooLong: createError('TITLE_TOO_LONG', 'The title may have at most %s characters', 400),
   invalidTitle: createError('INVALID_TITLE', 'The title may not contain NUL characters', 400),
+  emptyTitle: createError('EMPTY_TITLE', 'The title needs at least one visible character', 400),
   unexpectedField: createError('UNEXPECTED_FIELD', 'Unexpected multipart field "%s"', 400),
   fileTooLarge: createError('FILE_TOO_LARGE', 'The file is larger than the limit of %s bytes', 413),
   notAudio: createError('UNSUPPORTED_MEDIA_TYPE', '%s', 415),

@@ -1,8 +1,9 @@
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { SHARED_SCHEMAS } from '../schemas/shared.ts';
 
 // Query strings and path params arrive as text, so they are coerced to their schema's types
 // ("20" → 20) — but only exactly ("1.5" is not an integer).
@@ -54,9 +55,18 @@ function compileCoercing(schema: TSchema) {
   };
 }
 
-/**
- * JSON bodies are checked strictly by TypeBox (`{"id": "5"}` is not a number); everything
- * else is coerced from text by Ajv.
- */
+/** The shared schemas by `$id`, so that a body schema may be `Type.Ref('NewUser')`. */
+const references = Object.fromEntries(
+  SHARED_SCHEMAS.map((schema) => [String((schema as { $id?: string }).$id), schema]),
+) as Record<string, TSchema>;
+
+/** A JSON body, checked strictly by TypeBox: no coercion (`{"id": "5"}` is not a number). */
+function compileBody(schema: TSchema) {
+  const check = Compile(references, schema);
+  return (value: unknown) =>
+    check.Check(value) ? { value } : { error: [...check.Errors(value)] as never };
+}
+
+/** JSON bodies are checked strictly by TypeBox; everything else is coerced from text by Ajv. */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) =>
-  route.httpPart === 'body' ? TypeBoxValidatorCompiler(route) : compileCoercing(route.schema);
+  route.httpPart === 'body' ? compileBody(route.schema) : compileCoercing(route.schema);

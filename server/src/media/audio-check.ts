@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { createSlots, NoFreeSlot } from '../backends/http.ts';
+import { ACCEPTED_FORMAT_NAMES } from '../contract.ts';
 import { Errors } from '../lib/errors.ts';
 import type { CheckResult, InspectTask, SniffTask } from './check-worker.ts';
 import type { AudioFormat, AudioInfo } from './formats/types.ts';
@@ -36,8 +37,6 @@ export interface AudioCheck {
   inspect(file: { head: Uint8Array; size: number; storageKey: string }): Promise<AudioInfo>;
   close(): Promise<void>;
 }
-
-const ACCEPTED = 'mp3, wav, ogg, opus, flac, m4a, aac, webm or aiff';
 
 export function createAudioCheck(options: AudioCheckOptions): AudioCheck {
   const pool = new Piscina<SniffTask | InspectTask, CheckResult>({
@@ -81,7 +80,7 @@ export function createAudioCheck(options: AudioCheckOptions): AudioCheck {
       throw new Errors.storageUnavailable({ cause: new Error(result.message) });
     }
     throw new Errors.notAudio(
-      `The file is not audio in a supported format (${ACCEPTED}): ${result.message}`,
+      `The file is not audio in a supported format (${ACCEPTED_FORMAT_NAMES}): ${result.message}`,
     );
   }
 

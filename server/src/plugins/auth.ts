@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { USER_ID_RANGE } from '../contract.ts';
 import { Errors } from '../lib/errors.ts';
 import { errorReplies } from '../schemas/common.ts';
 import { RateLimited } from './rate-limit.ts';
@@ -16,20 +17,19 @@ declare module 'fastify' {
 }
 
 export const USER_ID_HEADER = 'x-user-id';
-const MAX_USER_ID = 2_147_483_647;
 
 /**
- * Reads a user id exactly as the contract allows: plain decimal, 1..2147483647, no sign,
+ * Reads a user id exactly as the contract allows: plain decimal within USER_ID_RANGE, no sign,
  * spaces, leading zeros or exponents. A header sent twice arrives joined by ", " and fails too.
  */
 export function parseUserId(value: string | string[] | undefined): number | undefined {
   if (typeof value !== 'string' || !/^[1-9][0-9]{0,9}$/.test(value)) return undefined;
   const id = Number(value);
-  return id <= MAX_USER_ID ? id : undefined;
+  return id <= USER_ID_RANGE.maximum ? id : undefined;
 }
 
 /**
- * Identity, as the assignment defines it: the client names its numeric user id. This is the one
+ * Identity, as this API defines it: the client names its numeric user id. This is the one
  * place a real login (session, token) would plug in.
  */
 export default fp(

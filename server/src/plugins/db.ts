@@ -1,9 +1,12 @@
 import fp from 'fastify-plugin';
 import { type Database, openDatabase } from '../db/client.ts';
+import { sql } from '../db/orm.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
+    /** Resolves when the database answers a trivial query (readiness). */
+    pingDatabase(): Promise<void>;
   }
 }
 
@@ -17,6 +20,9 @@ export default fp(
     });
     fastify.log.info({ driver: handle.driver }, 'database ready');
     fastify.decorate('db', handle.db);
+    fastify.decorate('pingDatabase', async () => {
+      await handle.db.execute(sql`select 1`);
+    });
     fastify.addHook('onClose', () => handle.close());
   },
   { name: 'db', dependencies: ['config'] },

@@ -1,9 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import { ErrorReply } from '../schemas/common.ts';
-import { Sound, SoundList } from '../schemas/sound.ts';
-import { NewUser, User } from '../schemas/user.ts';
+import { USER_ID_RANGE } from '../contract.ts';
+import { SHARED_SCHEMAS } from '../schemas/shared.ts';
 
 /**
  * The OpenAPI 3 document, generated from the route schemas: served at /openapi.json, browsable
@@ -11,7 +10,7 @@ import { NewUser, User } from '../schemas/user.ts';
  */
 export default fp(
   async (fastify) => {
-    for (const schema of [ErrorReply, Sound, SoundList, NewUser, User]) fastify.addSchema(schema);
+    for (const schema of SHARED_SCHEMAS) fastify.addSchema(schema);
 
     await fastify.register(swagger, {
       openapi: {
@@ -27,6 +26,7 @@ export default fp(
           { name: 'sounds', description: 'Listing, playing, uploading and deleting sounds' },
           { name: 'users', description: 'Registration and identity' },
           { name: 'health', description: 'Liveness and readiness' },
+          { name: 'meta', description: 'What a client needs to know about this API' },
         ],
         components: {
           securitySchemes: {
@@ -34,7 +34,7 @@ export default fp(
               type: 'apiKey',
               in: 'header',
               name: 'X-User-Id',
-              description: 'Your numeric user id (1..2147483647), checked with the user service',
+              description: `Your numeric user id (${USER_ID_RANGE.minimum}..${USER_ID_RANGE.maximum}), checked with the user service`,
             },
           },
         },

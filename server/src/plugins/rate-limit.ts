@@ -1,6 +1,5 @@
 import createError from '@fastify/error';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
-import type { RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { errorReplies } from '../schemas/common.ts';
@@ -11,23 +10,23 @@ export const RateLimited = createError(
   429,
 );
 
-/** The routes that cost something real (an account, stored bytes), with their limit. */
-const LIMITS: Record<string, (config: Config) => { max: number; what: string }> = {
-  'POST /users': (config) => ({ max: config.RATE_LIMIT_USER_CREATIONS, what: 'registrations' }),
-  'POST /sounds': (config) => ({ max: config.RATE_LIMIT_UPLOADS, what: 'uploads' }),
-};
+/** What a route may be rate-limited for: things that cost something real. */
+export type RateLimitedAction = 'registrations' | 'uploads';
 
-function limitOf(route: RouteOptions, config: Config) {
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  for (const method of methods) {
-    const limit = LIMITS[`${method} ${route.url}`];
-    if (limit) return limit(config);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Counts this route's requests against the address's allowance of that action. */
+    rateLimited?: RateLimitedAction;
   }
-  return undefined;
+}
+
+function maxPerWindow(action: RateLimitedAction, config: Config): number {
+  return action === 'registrations' ? config.RATE_LIMIT_USER_CREATIONS : config.RATE_LIMIT_UPLOADS;
 }
 
 /**
- * Per-address rate limits on registering and uploading, every RATE_LIMIT_WINDOW_MS. The key is
+ * Per-address rate limits on the routes that declare `config.rateLimited` (registering,
+ * uploading), every RATE_LIMIT_WINDOW_MS. The key is
  * the connection's address (`request.ip`: the API does not trust X-Forwarded-For, as clients
  * reach it directly), IPv6 grouped by /64 as one host usually holds a whole /64. Checked in
  * onRequest, before the user is looked up or a byte of the body is read. A 429 carries
@@ -47,11 +46,11 @@ export default fp(
 
     // Added before the plugin below, so it runs first and the plugin finds `config.rateLimit`.
     fastify.addHook('onRoute', (route) => {
-      const limit = limitOf(route, config);
-      if (!limit) return;
+      const action = route.config?.rateLimited;
+      if (!action) return;
       const options: RateLimitOptions = {
-        max: limit.max,
-        errorResponseBuilder: (_request, context) => new RateLimited(limit.what, context.after),
+        max: maxPerWindow(action, config),
+        errorResponseBuilder: (_request, context) => new RateLimited(action, context.after),
       };
       route.config = { ...route.config, rateLimit: options };
       if (route.schema?.response) {

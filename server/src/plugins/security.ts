@@ -57,7 +57,7 @@ export default fp(
       // The web app (another origin: http://localhost, the API being :8080) plays the audio
       // in <audio> elements, which load it without CORS: the default same-origin would block it.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
-      // Served over plain HTTP (the assignment asks for no HTTPS): HSTS would only mislead,
+      // Served over plain HTTP (README, Security): HSTS would only mislead,
       // and would pin every port of localhost to HTTPS if it were ever sent over HTTPS.
       strictTransportSecurity: false,
       // The same as `frame-ancestors 'none'`, for browsers that only know the older header.

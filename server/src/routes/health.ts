@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { sql } from '../db/orm.ts';
 
 const CheckResult = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
 const Readiness = Type.Object({
@@ -8,7 +7,7 @@ const Readiness = Type.Object({
   checks: Type.Object({ database: CheckResult, userApi: CheckResult, fileStore: CheckResult }),
 });
 
-const health: FastifyPluginAsyncTypebox = async (fastify) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/health',
     {
@@ -40,7 +39,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
           },
         );
       const [database, userApi, fileStore] = await Promise.all([
-        check(() => fastify.db.execute(sql`select 1`)),
+        check(() => fastify.pingDatabase()),
         check(() => fastify.userApi.ping()),
         check(() => fastify.fileStore.ping()),
       ]);
@@ -52,5 +51,3 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 };
-
-export default health;

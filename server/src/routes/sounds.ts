@@ -1,33 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import type { SoundRow } from '../db/schema.ts';
-import { Errors } from '../lib/errors.ts';
+import { type Static, type TSchema, Type } from 'typebox';
+import { ACCEPTED_FORMAT_NAMES, MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
 import { errorReplies } from '../schemas/common.ts';
-import { SoundListQuery, SoundParams } from '../schemas/sound.ts';
-import { decodeCursor, encodeCursor } from '../sounds/cursor.ts';
-import { deleteSound } from '../sounds/delete.ts';
-import { MAX_TITLE_LENGTH } from '../sounds/filename.ts';
-import { sendSoundAudio } from '../sounds/playback.ts';
+import { type SoundChanges, SoundListQuery, SoundParams } from '../schemas/sound.ts';
 import { presentSound } from '../sounds/present.ts';
-import { createReadCache } from '../sounds/read-cache.ts';
-import { findReadySound, listReadySounds } from '../sounds/repository.ts';
-import { receiveUpload } from '../sounds/upload.ts';
+import type { SoundFile } from '../sounds/service.ts';
 
-const DEFAULT_PAGE_SIZE = 20;
-
-const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { db, fileStore, config } = fastify;
-  // Listing pages (serialised, up to ~35 KB each) and ready sounds by id (~0.5 KB), remembered
-  // for READ_CACHE_TTL_MS. Entries of an older generation linger until evicted: the bounds
-  // keep that to a few MiB.
-  const ttlMs = config.READ_CACHE_TTL_MS;
-  const listingCache = createReadCache<string>({ ttlMs, maxEntries: 100 });
-  const soundCache = createReadCache<SoundRow>({ ttlMs, maxEntries: 2000 });
-  const findSound = (id: string) => soundCache.get(id, () => findReadySound(db, id));
-  const forgetReads = () => {
-    listingCache.invalidate();
-    soundCache.invalidate();
-  };
+export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { sounds, config } = fastify;
+  const present = (row: Parameters<typeof presentSound>[0]) => presentSound(row, config.PUBLIC_URL);
 
   fastify.get(
     '/sounds',
@@ -35,25 +16,23 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['sounds'],
         summary: 'List sounds, newest first',
-        description: 'Keyset-paginated: pass `nextCursor` back as `cursor` for the next page.',
+        description:
+          'Keyset-paginated: pass `nextCursor` back as `cursor` (with the same `q` and `userId`) for the next page.',
         querystring: SoundListQuery,
         response: { 200: Type.Ref('SoundList'), ...errorReplies(400, 503) },
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_PAGE_SIZE, cursor, userId } = request.query;
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const pageKey = `${limit}:${userId ?? ''}:${cursor ?? ''}`;
-      const json = await listingCache.get(pageKey, async () => {
-        const rows = await listReadySounds(db, { limit, userId, after });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        // The route's JSON serializer always produces a string.
-        return reply.serialize({
-          items: page.map((row) => presentSound(row, config.PUBLIC_URL)),
-          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-        }) as string;
-      });
+      const { limit = PAGE_SIZE.default, cursor, userId, q } = request.query;
+      const json = await sounds.listPage(
+        { limit, userId, q, cursor },
+        (page) =>
+          // The route's JSON serializer always produces a string.
+          reply.serialize({
+            items: page.items.map(present),
+            nextCursor: page.nextCursor,
+          }) as string,
+      );
       // Already serialised with this route's response schema.
       return reply.type('application/json; charset=utf-8').send(json);
     },
@@ -69,58 +48,71 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: Type.Ref('Sound'), ...errorReplies(400, 404, 503) },
       },
     },
-    async (request) => {
-      const sound = await findSound(request.params.id);
-      if (!sound) throw new Errors.soundNotFound(request.params.id);
-      return presentSound(sound, config.PUBLIC_URL);
-    },
+    async (request) => present(await sounds.find(request.params.id)),
   );
 
-  fastify.get(
-    '/sounds/:id/audio',
-    {
-      config: { concurrency: 'playbacks' },
-      schema: {
-        tags: ['sounds'],
-        summary: 'Stream a sound',
-        description:
-          'The audio bytes with their real Content-Type. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).',
-        params: SoundParams,
-        response: {
-          200: {
-            description: 'The whole file',
-            content: { 'audio/*': { schema: Type.String({ format: 'binary' }) } },
+  const fileRoute = (
+    path: string,
+    file: SoundFile,
+    summary: string,
+    description: string,
+    media: Record<string, { schema: TSchema }>,
+  ) =>
+    fastify.get(
+      path,
+      {
+        config: { concurrency: 'playbacks' },
+        schema: {
+          tags: ['sounds'],
+          summary,
+          description: `${description} Supports HEAD, \`Range\` (206, 416) and \`If-None-Match\` (304).`,
+          params: SoundParams,
+          response: {
+            200: { description: 'The whole file', content: media },
+            206: { description: 'The requested range', content: media },
+            304: Type.Null({ description: 'Not modified' }),
+            ...errorReplies(400, 404, 416, 503),
           },
-          206: {
-            description: 'The requested range',
-            content: { 'audio/*': { schema: Type.String({ format: 'binary' }) } },
-          },
-          304: Type.Null({ description: 'Not modified' }),
-          ...errorReplies(400, 404, 416, 503),
         },
       },
-    },
-    async (request, reply) => {
-      const sound = await findSound(request.params.id);
-      if (!sound) throw new Errors.soundNotFound(request.params.id);
-      return sendSoundAudio(fileStore, sound, request, reply, async () =>
-        Boolean(await findReadySound(db, sound.id)),
-      );
-    },
+      (request, reply) => sounds.send(request.params.id, file, request, reply),
+    );
+  const audioBytes = { 'audio/*': { schema: Type.String({ format: 'binary' }) } };
+
+  fileRoute(
+    '/sounds/:id/audio',
+    'original',
+    'Download a sound as uploaded',
+    'The untouched original file, with its detected Content-Type.',
+    audioBytes,
+  );
+  fileRoute(
+    '/sounds/:id/stream',
+    'stream',
+    'Stream the listening rendition',
+    'What players should play: a compressed rendition every browser plays (MP3); 404 until the sound is processed.',
+    audioBytes,
+  );
+  fileRoute(
+    '/sounds/:id/waveform',
+    'waveform',
+    "Get a sound's waveform",
+    'Peaks in BBC audiowaveform JSON (version 2, 8 bits, min/max pairs, about 1,000–2,000 points), as wavesurfer.js and peaks.js read them; 404 until the sound is processed.',
+    { 'application/json': { schema: Type.Ref('Waveform') } },
   );
 
   fastify.post(
     '/sounds',
     {
       preHandler: fastify.requireUser,
-      config: { concurrency: 'uploads' },
+      config: { concurrency: 'uploads', rateLimited: 'uploads' },
       // The multipart body is validated while it streams (see receiveUpload); the schema
       // below only documents it.
       validatorCompiler: () => () => true,
       schema: {
         tags: ['sounds'],
         summary: 'Upload a sound',
-        description: `One audio file in the part \`file\` (mp3, wav, ogg, opus, flac, m4a, aac, webm, aiff; at most ${config.MAX_UPLOAD_BYTES} bytes) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension).`,
+        description: `One audio file in the part \`file\` (${ACCEPTED_FORMAT_NAMES}; at most ${config.MAX_UPLOAD_BYTES} bytes, see GET /limits) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension).`,
         consumes: ['multipart/form-data'],
         body: Type.Object({
           file: Type.String({ format: 'binary' }),
@@ -130,16 +122,27 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const row = await receiveUpload(request, request.userId as number, {
-        db,
-        fileStore,
-        audioCheck: fastify.audioCheck,
-        log: request.log,
-        maxUploadBytes: config.MAX_UPLOAD_BYTES,
-        heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
-      });
-      forgetReads();
-      return reply.code(201).send(presentSound(row, config.PUBLIC_URL));
+      const row = await sounds.upload(request, request.userId as number);
+      return reply.code(201).send(present(row));
+    },
+  );
+
+  fastify.patch(
+    '/sounds/:id',
+    {
+      preHandler: fastify.requireUser,
+      schema: {
+        tags: ['sounds'],
+        summary: 'Rename one of your sounds',
+        params: SoundParams,
+        body: Type.Ref('SoundChanges'),
+        response: { 200: Type.Ref('Sound'), ...errorReplies(403, 404) },
+      },
+    },
+    async (request) => {
+      // Validated against SoundChanges (by reference, so the document names it).
+      const { title } = request.body as Static<typeof SoundChanges>;
+      return present(await sounds.rename(request.params.id, request.userId as number, title));
     },
   );
 
@@ -158,14 +161,8 @@ const sounds: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await deleteSound(
-        { db, fileStore, log: request.log, onUnlisted: forgetReads },
-        request.params.id,
-        request.userId as number,
-      );
+      await sounds.remove(request.params.id, request.userId as number, request.log);
       return reply.code(204).send(null);
     },
   );
 };
-
-export default sounds;

@@ -1,23 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { errorReplies } from '../schemas/common.ts';
-import { NewUser } from '../schemas/user.ts';
+import type { NewUser } from '../schemas/user.ts';
 
-const users: FastifyPluginAsyncTypebox = async (fastify) => {
+export const userRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(
     '/users',
     {
+      config: { rateLimited: 'registrations' },
       schema: {
         tags: ['users'],
         summary: 'Register a user',
         description: 'Creates the user in the user service. Ids are unique.',
-        body: NewUser,
+        body: Type.Ref('NewUser'),
         response: { 201: Type.Ref('User'), ...errorReplies(400, 409, 503) },
       },
     },
     async (request, reply) => {
-      await fastify.userApi.createUser(request.body.id);
-      return reply.code(201).send({ id: request.body.id });
+      // Validated against NewUser (by reference, so the document names it).
+      const { id } = request.body as Static<typeof NewUser>;
+      await fastify.userApi.createUser(id);
+      return reply.code(201).send({ id });
     },
   );
 
@@ -35,5 +38,3 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => ({ id: request.userId as number }),
   );
 };
-
-export default users;

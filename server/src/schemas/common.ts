@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { USER_ID_RANGE } from '../contract.ts';
 
 /** The one error shape of every 4xx and 5xx reply. */
 export const ErrorReply = Type.Object(
@@ -11,11 +12,7 @@ export const ErrorReply = Type.Object(
   { $id: 'Error', title: 'Error' },
 );
 
-export const UserId = Type.Integer({
-  minimum: 1,
-  maximum: 2_147_483_647,
-  description: 'A numeric user id',
-});
+export const UserId = Type.Integer({ ...USER_ID_RANGE, description: 'A numeric user id' });
 
 /** The reply schemas for a set of error statuses, all the same shape. */
 export function errorReplies<const S extends readonly number[]>(...statuses: S) {

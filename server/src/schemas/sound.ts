@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
 import { UserId } from './common.ts';
 
 export const SoundId = Type.String({ format: 'uuid', description: 'The sound id' });
@@ -15,7 +16,24 @@ export const Sound = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     audioUrl: Type.String({
       format: 'uri',
-      description: 'Where to stream the audio (supports Range)',
+      description: 'The original file, untouched (supports Range): for downloading',
+    }),
+    processing: Type.Union(
+      [Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed')],
+      {
+        description:
+          'Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`)',
+      },
+    ),
+    processingError: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why processing failed, for the uploader; null unless `failed`',
+    }),
+    waveformUrl: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+      description: 'The waveform peaks (audiowaveform JSON); null until processing is ready',
+    }),
+    streamUrl: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+      description:
+        'The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)',
     }),
   },
   { $id: 'Sound', title: 'Sound' },
@@ -32,9 +50,34 @@ export const SoundList = Type.Object(
 );
 
 export const SoundListQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description:
+        'Search: sounds whose title or filename has words starting with each word given (case and accents ignored)',
+    }),
+  ),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: PAGE_SIZE.maximum, default: PAGE_SIZE.default }),
+  ),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   userId: Type.Optional(UserId),
 });
 
 export const SoundParams = Type.Object({ id: SoundId });
+
+export const SoundChanges = Type.Object(
+  {
+    title: Type.String({
+      minLength: 1,
+      maxLength: MAX_TITLE_LENGTH,
+      description: 'The new title (control characters are removed; NUL is refused)',
+    }),
+  },
+  {
+    additionalProperties: false,
+    $id: 'SoundChanges',
+    title: 'SoundChanges',
+    examples: [{ title: 'Morning birds, take 2' }],
+  },
+);

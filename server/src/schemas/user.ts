@@ -3,6 +3,6 @@ import { UserId } from './common.ts';
 
 export const NewUser = Type.Object(
   { id: UserId },
-  { additionalProperties: false, $id: 'NewUser', title: 'NewUser' },
+  { additionalProperties: false, $id: 'NewUser', title: 'NewUser', examples: [{ id: 4242 }] },
 );
 export const User = Type.Object({ id: UserId }, { $id: 'User', title: 'User' });

@@ -5,7 +5,7 @@ import { Errors } from '../lib/errors.ts';
 import { deleteSoundRow, findReadySound, markSoundDeleting } from './repository.ts';
 
 /**
- * DELETE /sounds/:id, as DESIGN.md's delete flow: owner check, `ready → deleting` (the sound
+ * DELETE /sounds/:id, the delete flow of docs/architecture.md: owner check, `ready → deleting` (the sound
  * leaves every listing at once), delete the file, delete the row. When file_store fails the
  * row stays `deleting` and the reaper retries; the delete has still been accepted, since the
  * sound can no longer be listed, played or deleted twice.

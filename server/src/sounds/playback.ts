@@ -21,14 +21,26 @@ const FORWARDED_REPLY_HEADERS = [
   'last-modified',
 ] as const;
 
+/** One of a sound's files in file_store, and how it is served. */
+export interface ServedFile {
+  key: string;
+  contentType: string;
+  /** The name a browser saves it under (Content-Disposition). */
+  filename: string;
+  /** Its size, for a 416's Content-Range should file_store not give one. */
+  size: number;
+}
+
 /**
- * GET and HEAD /sounds/:id/audio: file_store's bytes, with its answer to Range (206, 416) and
- * conditional requests (304), but this sound's real Content-Type and original filename. A
- * client that goes away aborts the upstream request, so no transfer runs on for nobody.
+ * GET and HEAD of a sound's file (the original, its listening rendition, its waveform):
+ * file_store's bytes, with its answer to Range (206, 416) and conditional requests (304), but
+ * the file's own Content-Type and name. A client that goes away aborts the upstream request,
+ * so no transfer runs on for nobody.
  */
-export async function sendSoundAudio(
+export async function sendStoredFile(
   fileStore: FileStore,
-  sound: SoundRow,
+  sound: Pick<SoundRow, 'id'>,
+  served: ServedFile,
   request: FastifyRequest,
   reply: FastifyReply,
   /** Asks the database (not a cache) whether the sound is still `ready`. */
@@ -46,7 +58,7 @@ export async function sendSoundAudio(
 
   let file: OpenedFile;
   try {
-    file = await fileStore.openSoundFile(sound.storageKey, {
+    file = await fileStore.openSoundFile(served.key, {
       method: request.method === 'HEAD' ? 'HEAD' : 'GET',
       headers,
       signal: upstream.signal,
@@ -66,7 +78,7 @@ export async function sendSoundAudio(
     const error = new Errors.rangeNotSatisfiable();
     return reply
       .code(416)
-      .header('content-range', String(file.headers['content-range'] ?? `bytes */${sound.size}`))
+      .header('content-range', String(file.headers['content-range'] ?? `bytes */${served.size}`))
       .send(errorBody(416, error.code, error.message));
   }
   if (![200, 206, 304].includes(file.statusCode)) {
@@ -75,7 +87,7 @@ export async function sendSoundAudio(
       // Deleted since it was looked up (by another replica, within the read cache's TTL)…
       if (!(await isStillReady())) throw new Errors.soundNotFound(sound.id);
       // …or a real inconsistency, for the operator.
-      request.log.error({ soundId: sound.id }, 'a ready sound has no file');
+      request.log.error({ soundId: sound.id, key: served.key }, 'a ready sound has no file');
     }
     throw new Errors.storageUnavailable({
       cause: new Error(`file_store answered ${file.statusCode}`),
@@ -89,9 +101,9 @@ export async function sendSoundAudio(
   reply
     .code(file.statusCode)
     .header('accept-ranges', 'bytes')
-    .header('content-type', sound.contentType)
-    .header('content-disposition', contentDisposition(sound.filename, { type: 'inline' }))
-    // A sound's bytes never change (a new upload gets a new id), so caches may keep them.
+    .header('content-type', served.contentType)
+    .header('content-disposition', contentDisposition(served.filename, { type: 'inline' }))
+    // A file's bytes never change (a new file gets a new key), so caches may keep them.
     .header('cache-control', 'public, max-age=31536000, immutable');
   return reply.send(file.body);
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
-import { type SoundRow, sounds } from '../db/schema.ts';
+import { processingJobs, type SoundRow, sounds } from '../db/schema.ts';
 import type { CursorPosition } from './cursor.ts';
+import { searchTextOf } from './search-text.ts';
 
 /** All SQL about sounds, one function per question the flows ask. */
 
@@ -19,6 +20,7 @@ export async function insertUploadingSound(
       status: 'uploading',
       // Known once the stored file has been checked (see publishSound).
       contentType: 'application/octet-stream',
+      searchText: searchTextOf(values),
     })
     .returning();
   if (!row) throw new Error('insert returned no row');
@@ -30,16 +32,42 @@ export async function touchSound(db: Database, id: string): Promise<void> {
   await db.update(sounds).set({ updatedAt: sql`now()` }).where(eq(sounds.id, id));
 }
 
-/** `uploading → ready`; the published time orders the listing. Undefined if the row is gone. */
+/**
+ * `uploading → ready`, with the sound's processing job, in one transaction; the published time
+ * orders the listing. Undefined if the row is gone.
+ */
 export async function publishSound(
   db: Database,
-  id: string,
+  row: Pick<SoundRow, 'id' | 'filename'>,
   values: { title: string; size: number; contentType: string; durationMs: number | null },
+): Promise<SoundRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [published] = await tx
+      .update(sounds)
+      .set({
+        ...values,
+        searchText: searchTextOf({ title: values.title, filename: row.filename }),
+        status: 'ready',
+        createdAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(sounds.id, row.id), eq(sounds.status, 'uploading')))
+      .returning();
+    if (published) await tx.insert(processingJobs).values({ soundId: published.id });
+    return published;
+  });
+}
+
+/** A new title for a listed sound; undefined if it is not (or no longer) listed. */
+export async function renameSound(
+  db: Database,
+  sound: Pick<SoundRow, 'id' | 'filename'>,
+  title: string,
 ): Promise<SoundRow | undefined> {
   const [row] = await db
     .update(sounds)
-    .set({ ...values, status: 'ready', createdAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(sounds.id, id), eq(sounds.status, 'uploading')))
+    .set({ title, searchText: searchTextOf({ title, filename: sound.filename }) })
+    .where(and(eq(sounds.id, sound.id), eq(sounds.status, 'ready')))
     .returning();
   return row;
 }
@@ -59,25 +87,43 @@ const listedColumns = {
   size: sounds.size,
   durationMs: sounds.durationMs,
   createdAt: sounds.createdAt,
+  processing: sounds.processing,
+  processingError: sounds.processingError,
 };
 export type ListedSound = Pick<SoundRow, keyof typeof listedColumns>;
 
-/** Newest first; one row more than asked tells whether another page follows. */
+/**
+ * Newest first, optionally one uploader's and matching a search (`prefixQuery`'s tsquery);
+ * one row more than asked tells whether another page follows.
+ */
 export async function listReadySounds(
   db: Database,
-  options: { limit: number; userId?: number | undefined; after?: CursorPosition | undefined },
+  options: {
+    limit: number;
+    userId?: number | undefined;
+    search?: string | undefined;
+    after?: CursorPosition | undefined;
+  },
 ): Promise<ListedSound[]> {
-  const { limit, userId, after } = options;
-  const queries = preparedQueries(db).list;
-  const position = after && { afterTime: after.createdAt.toISOString(), afterId: after.id };
-  if (userId === undefined) {
-    return position
-      ? queries.allAfter.execute({ limit: limit + 1, ...position })
-      : queries.all.execute({ limit: limit + 1 });
-  }
-  return position
-    ? queries.byUserAfter.execute({ limit: limit + 1, userId, ...position })
-    : queries.byUser.execute({ limit: limit + 1, userId });
+  const { limit, userId, search, after } = options;
+  const query = preparedQueries(db).list[listVariant(userId, search, after)];
+  return query.execute({
+    limit: limit + 1,
+    userId,
+    search,
+    afterTime: after?.createdAt.toISOString(),
+    afterId: after?.id,
+  });
+}
+
+type ListVariant = `${'all' | 'byUser'}${'' | 'Matching'}${'' | 'After'}`;
+
+function listVariant(
+  userId: number | undefined,
+  search: string | undefined,
+  after: CursorPosition | undefined,
+): ListVariant {
+  return `${userId === undefined ? 'all' : 'byUser'}${search === undefined ? '' : 'Matching'}${after === undefined ? '' : 'After'}`;
 }
 
 /**
@@ -96,35 +142,42 @@ function preparedQueries(db: Database) {
 }
 
 function prepareQueries(db: Database) {
-  const listQuery = (name: string, byUser: boolean, after: boolean) =>
+  const listQuery = (variant: ListVariant) =>
     db
       .select(listedColumns)
       .from(sounds)
       .where(
         and(
           eq(sounds.status, 'ready'),
-          byUser ? eq(sounds.userId, sql.placeholder('userId')) : undefined,
-          after
+          variant.startsWith('byUser') ? eq(sounds.userId, sql.placeholder('userId')) : undefined,
+          variant.includes('Matching')
+            ? sql`to_tsvector('simple', ${sounds.searchText}) @@ to_tsquery('simple', ${sql.placeholder('search')})`
+            : undefined,
+          variant.endsWith('After')
             ? sql`(${sounds.createdAt}, ${sounds.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
             : undefined,
         ),
       )
       .orderBy(desc(sounds.createdAt), desc(sounds.id))
       .limit(sql.placeholder('limit'))
-      .prepare(name);
+      .prepare(`list_sounds_${variant}`);
 
+  const variants: ListVariant[] = [];
+  for (const who of ['all', 'byUser'] as const) {
+    for (const what of ['', 'Matching'] as const) {
+      for (const where of ['', 'After'] as const) variants.push(`${who}${what}${where}`);
+    }
+  }
   return {
     findReady: db
       .select()
       .from(sounds)
       .where(and(eq(sounds.id, sql.placeholder('id')), eq(sounds.status, 'ready')))
       .prepare('find_ready_sound'),
-    list: {
-      all: listQuery('list_sounds', false, false),
-      allAfter: listQuery('list_sounds_after', false, true),
-      byUser: listQuery('list_user_sounds', true, false),
-      byUserAfter: listQuery('list_user_sounds_after', true, true),
-    },
+    list: Object.fromEntries(variants.map((variant) => [variant, listQuery(variant)])) as Record<
+      ListVariant,
+      ReturnType<typeof listQuery>
+    >,
   };
 }
 

@@ -2,11 +2,12 @@ import { finished, Transform } from 'node:stream';
 import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
+import { MAX_TITLE_LENGTH } from '../contract.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import type { AudioCheck } from '../media/audio-check.ts';
-import { cleanFilename, cleanText, defaultTitle, MAX_TITLE_LENGTH } from './filename.ts';
+import { cleanFilename, cleanTitle, defaultTitle } from './names.ts';
 import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
 
@@ -59,7 +60,7 @@ export async function receiveUpload(
         if (part.fieldname !== 'title') throw new Errors.unexpectedField(part.fieldname);
         // Longer than even 200 four-byte characters: the parser cut it short.
         if (part.valueTruncated) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
-        title = readTitle(part.value);
+        title = cleanTitle(String(part.value ?? ''));
       } else if (part.fieldname !== 'file') {
         part.file.destroy();
         throw new Errors.unexpectedField(part.fieldname);
@@ -80,7 +81,7 @@ export async function receiveUpload(
     // sound without one. Either the row is `ready` with its whole file, or it is still
     // `uploading` and the reaper removes both.
     stored = undefined;
-    const row = await publishSound(deps.db, published.row.id, {
+    const row = await publishSound(deps.db, published.row, {
       title: title ?? published.row.title,
       size: published.size,
       contentType: audio.contentType,
@@ -132,16 +133,6 @@ async function* multipartParts(
   } finally {
     await iterator.return?.();
   }
-}
-
-function readTitle(value: unknown): string | undefined {
-  const raw = String(value ?? '');
-  // Postgres text cannot hold NUL; any other control character is simply removed.
-  if (raw.includes('\u0000')) throw new Errors.invalidTitle();
-  const title = cleanText(raw);
-  // Counted in characters (code points), as the schema's maxLength is, not UTF-16 units.
-  if ([...title].length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
-  return title || undefined;
 }
 
 /** Keeps an upload's row fresh while it is alive, so the reaper leaves it alone. */

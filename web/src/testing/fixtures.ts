@@ -20,6 +20,10 @@ export function makeSound(overrides: Partial<Sound> = {}): Sound {
     userId: 1,
     createdAt: new Date(Date.UTC(2025, 0, 1) - counter * 60_000).toISOString(),
     audioUrl: `${API}/sounds/${id}/audio`,
+    processing: 'pending',
+    processingError: null,
+    waveformUrl: null,
+    streamUrl: null,
     ...overrides,
   };
 }

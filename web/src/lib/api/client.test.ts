@@ -23,7 +23,7 @@ describe('unwrap', () => {
   it('rejects with an ApiError carrying the status and the API code', async () => {
     server.use(
       http.delete(`${API}/sounds/:id`, () =>
-        HttpResponse.json(apiError(403, 'NOT_OWNER', 'Only the uploader can delete this sound'), {
+        HttpResponse.json(apiError(403, 'NOT_OWNER', 'Only the uploader may change or delete this sound'), {
           status: 403,
         }),
       ),
@@ -35,7 +35,7 @@ describe('unwrap', () => {
     expect(error).toMatchObject({
       status: 403,
       code: 'NOT_OWNER',
-      message: 'Only the uploader can delete this sound',
+      message: 'Only the uploader may change or delete this sound',
     });
   });
 

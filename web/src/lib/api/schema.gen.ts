@@ -102,6 +102,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The limits a client must respect
+         * @description User id range, title length, page sizes, the largest upload and the accepted formats.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Limits"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -124,10 +163,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        /** @description A numeric user id */
-                        id: number;
-                    };
+                    "application/json": components["schemas"]["NewUser"];
                 };
             };
             responses: {
@@ -268,11 +304,13 @@ export interface paths {
         };
         /**
          * List sounds, newest first
-         * @description Keyset-paginated: pass `nextCursor` back as `cursor` for the next page.
+         * @description Keyset-paginated: pass `nextCursor` back as `cursor` (with the same `q` and `userId`) for the next page.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description Search: sounds whose title or filename has words starting with each word given (case and accents ignored) */
+                    q?: string;
                     limit?: number;
                     cursor?: string;
                     /** @description A numeric user id */
@@ -316,7 +354,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a sound
-         * @description One audio file in the part `file` (mp3, wav, ogg, opus, flac, m4a, aac, webm, aiff; at most 104857600 bytes) and an optional `title` (at most 200 characters; default: the filename without extension).
+         * @description One audio file in the part `file` (MP3, WAV, Ogg Vorbis, Opus, FLAC, M4A, AAC, WebM or AIFF; at most 104857600 bytes, see GET /limits) and an optional `title` (at most 200 characters; default: the filename without extension).
          */
         post: {
             parameters: {
@@ -553,7 +591,88 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename one of your sounds */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The sound id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SoundChanges"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Sound"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/sounds/{id}/audio": {
@@ -564,8 +683,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream a sound
-         * @description The audio bytes with their real Content-Type. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).
+         * Download a sound as uploaded
+         * @description The untouched original file, with its detected Content-Type. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).
          */
         get: {
             parameters: {
@@ -595,6 +714,212 @@ export interface paths {
                     };
                     content: {
                         "audio/*": string;
+                    };
+                };
+                /** @description Not modified */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sounds/{id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the listening rendition
+         * @description What players should play: a compressed rendition every browser plays (MP3); 404 until the sound is processed. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The sound id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The whole file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/*": string;
+                    };
+                };
+                /** @description The requested range */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/*": string;
+                    };
+                };
+                /** @description Not modified */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sounds/{id}/waveform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a sound's waveform
+         * @description Peaks in BBC audiowaveform JSON (version 2, 8 bits, min/max pairs, about 1,000–2,000 points), as wavesurfer.js and peaks.js read them; 404 until the sound is processed. Supports HEAD, `Range` (206, 416) and `If-None-Match` (304).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The sound id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The whole file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Waveform"];
+                    };
+                };
+                /** @description The requested range */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Waveform"];
                     };
                 };
                 /** @description Not modified */
@@ -695,9 +1020,17 @@ export interface components {
             createdAt: string;
             /**
              * Format: uri
-             * @description Where to stream the audio (supports Range)
+             * @description The original file, untouched (supports Range): for downloading
              */
             audioUrl: string;
+            /** @description Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`) */
+            processing: "pending" | "ready" | "failed";
+            /** @description Why processing failed, for the uploader; null unless `failed` */
+            processingError: string | null;
+            /** @description The waveform peaks (audiowaveform JSON); null until processing is ready */
+            waveformUrl: string | null;
+            /** @description The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile) */
+            streamUrl: string | null;
         };
         /** SoundList */
         SoundList: {
@@ -705,7 +1038,22 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
-        /** NewUser */
+        /**
+         * SoundChanges
+         * @example {
+         *       "title": "Morning birds, take 2"
+         *     }
+         */
+        SoundChanges: {
+            /** @description The new title (control characters are removed; NUL is refused) */
+            title: string;
+        };
+        /**
+         * NewUser
+         * @example {
+         *       "id": 4242
+         *     }
+         */
         NewUser: {
             /** @description A numeric user id */
             id: number;
@@ -714,6 +1062,52 @@ export interface components {
         User: {
             /** @description A numeric user id */
             id: number;
+        };
+        /** Limits */
+        Limits: {
+            userId: {
+                minimum: number;
+                maximum: number;
+            };
+            title: {
+                /** @description In characters (Unicode code points) */
+                maxLength: number;
+            };
+            page: {
+                /** @description Sounds per page when `limit` is not given */
+                default: number;
+                /** @description The largest `limit` accepted */
+                maximum: number;
+            };
+            upload: {
+                /** @description The largest file an upload may carry */
+                maxBytes: number;
+                formats: {
+                    /** @description As people call it, e.g. MP3 */
+                    name: string;
+                    /** @description Media types, e.g. audio/mpeg */
+                    types: string[];
+                    /** @description File name endings, e.g. .mp3 */
+                    extensions: string[];
+                }[];
+            };
+        };
+        /** Waveform */
+        Waveform: {
+            /** @enum {number} */
+            version: 2;
+            /** @enum {number} */
+            channels: 1;
+            /** @description Samples per second of the audio measured */
+            sample_rate: number;
+            /** @description Audio samples summarised by each point */
+            samples_per_pixel: number;
+            /** @enum {number} */
+            bits: 8;
+            /** @description Points: `data` holds twice as many numbers */
+            length: number;
+            /** @description min, max, min, max, … one pair per point */
+            data: number[];
         };
     };
     responses: never;

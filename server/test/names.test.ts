@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanFilename, cleanText, defaultTitle } from '../src/sounds/filename.ts';
+import { cleanFilename, cleanText, defaultTitle } from '../src/sounds/names.ts';
 
 describe('cleanFilename', () => {
   it.each([

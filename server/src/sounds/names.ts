@@ -1,9 +1,10 @@
 import { basename, extname } from 'node:path';
+import { MAX_TITLE_LENGTH } from '../contract.ts';
+import { Errors } from '../lib/errors.ts';
 
 const MAX_FILENAME_LENGTH = 255;
 /** An extension longer than this is part of the name, not a type (`a.verylongsuffixhere`). */
 const MAX_EXTENSION_LENGTH = 16;
-export const MAX_TITLE_LENGTH = 200;
 
 // Line breaks and tabs become a space; other C0 and C1 controls go.
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
@@ -26,6 +27,18 @@ export function cleanText(raw: string): string {
     .replace(CONTROLS, '')
     .replace(BIDI_CONTROLS, '')
     .trim();
+}
+
+/**
+ * A title as a client sent it, cleaned; undefined when nothing visible is left. NUL (which
+ * Postgres text cannot hold) and more than MAX_TITLE_LENGTH characters are 400s.
+ */
+export function cleanTitle(raw: string): string | undefined {
+  if (raw.includes('\u0000')) throw new Errors.invalidTitle();
+  const title = cleanText(raw);
+  // Counted in characters (code points), as the schema's maxLength is, not UTF-16 units.
+  if ([...title].length > MAX_TITLE_LENGTH) throw new Errors.titleTooLong(MAX_TITLE_LENGTH);
+  return title || undefined;
 }
 
 /**

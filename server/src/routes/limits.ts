@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ACCEPTED_FORMATS, MAX_TITLE_LENGTH, PAGE_SIZE, USER_ID_RANGE } from '../contract.ts';
+
+/**
+ * GET /limits: the numbers a client must respect, as this API is configured (the upload limit
+ * is a setting), so that no client restates them.
+ */
+export const limitsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const limits = {
+    userId: USER_ID_RANGE,
+    title: { maxLength: MAX_TITLE_LENGTH },
+    page: PAGE_SIZE,
+    upload: { maxBytes: fastify.config.MAX_UPLOAD_BYTES, formats: ACCEPTED_FORMATS },
+  };
+
+  fastify.get(
+    '/limits',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'The limits a client must respect',
+        description:
+          'User id range, title length, page sizes, the largest upload and the accepted formats.',
+        response: { 200: Type.Ref('Limits') },
+      },
+    },
+    async (_request, reply) => {
+      // They change only when the API is redeployed with other settings.
+      reply.header('cache-control', 'public, max-age=300');
+      return limits;
+    },
+  );
+};

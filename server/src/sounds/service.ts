@@ -1,0 +1,196 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FileStore } from '../backends/file-store.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { SoundRow } from '../db/schema.ts';
+import { Errors } from '../lib/errors.ts';
+import type { AudioCheck } from '../media/audio-check.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { deleteSound } from './delete.ts';
+import { cleanTitle } from './names.ts';
+import { type ServedFile, sendStoredFile } from './playback.ts';
+import { createReadCache } from './read-cache.ts';
+import { reapUnfinishedSounds } from './reaper.ts';
+import { findReadySound, type ListedSound, listReadySounds, renameSound } from './repository.ts';
+import { prefixQuery } from './search-text.ts';
+import { receiveUpload } from './upload.ts';
+
+export interface ListQuery {
+  limit: number;
+  userId?: number | undefined;
+  /** Words to search titles and filenames for, as the client typed them. */
+  q?: string | undefined;
+  /** As the client sent it: opaque, decoded here. */
+  cursor?: string | undefined;
+}
+
+/** The files a sound has: what was uploaded, and what processing made of it. */
+export type SoundFile = 'original' | 'stream' | 'waveform';
+
+export interface SoundPage {
+  items: ListedSound[];
+  /** The cursor of the next page, or null on the last one. */
+  nextCursor: string | null;
+}
+
+/**
+ * Everything the API does with sounds, behind one interface: the routes call these and shape
+ * the answer; the repository, the flows and the read cache stay behind it. Every write goes
+ * through here, so this replica forgets its cached reads the moment a sound appears or
+ * disappears — a new write operation cannot forget to.
+ */
+export interface SoundsService {
+  /**
+   * A page of the listing, newest first, in the wire form `render` gives it. What `render`
+   * returns is what the read cache keeps, so a hot page is rendered once per READ_CACHE_TTL_MS.
+   */
+  listPage(query: ListQuery, render: (page: SoundPage) => string): Promise<string>;
+  /** A `ready` sound; 404 otherwise. */
+  find(id: string): Promise<SoundRow>;
+  /**
+   * Sends one of a sound's files (GET or HEAD, with Range and conditional requests): the
+   * untouched original, or, once processing is ready, its listening rendition or waveform
+   * (404 before).
+   */
+  send(
+    id: string,
+    file: SoundFile,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply>;
+  /** Gives `userId`'s sound `id` a new title (403 for someone else's, 404 for none). */
+  rename(id: string, userId: number, title: string): Promise<SoundRow>;
+  /** Receives the multipart upload of `request` for `userId`; resolves to the new sound. */
+  upload(request: FastifyRequest, userId: number): Promise<SoundRow>;
+  /** Deletes `userId`'s sound `id` (403 for someone else's, 404 for none). */
+  remove(id: string, userId: number, log: FastifyBaseLogger): Promise<void>;
+  /** One reaper pass over unfinished uploads and deletes; resolves to the rows removed. */
+  reap(): Promise<number>;
+}
+
+export interface SoundsServiceDependencies {
+  db: Database;
+  fileStore: FileStore;
+  audioCheck: AudioCheck;
+  log: FastifyBaseLogger;
+  config: Pick<Config, 'READ_CACHE_TTL_MS' | 'MAX_UPLOAD_BYTES' | 'REAPER_STALE_AFTER_MS'>;
+}
+
+export function createSoundsService(deps: SoundsServiceDependencies): SoundsService {
+  const { db, fileStore, config } = deps;
+  // Listing pages (rendered, up to ~35 KB each) and ready sounds by id (~0.5 KB). Entries of
+  // an older generation linger until evicted: the bounds keep that to a few MiB.
+  const ttlMs = config.READ_CACHE_TTL_MS;
+  const pages = createReadCache<string>({ ttlMs, maxEntries: 100 });
+  const readySounds = createReadCache<SoundRow>({ ttlMs, maxEntries: 2000 });
+  const forgetReads = () => {
+    pages.invalidate();
+    readySounds.invalidate();
+  };
+
+  async function find(id: string): Promise<SoundRow> {
+    const sound = await readySounds.get(id, () => findReadySound(db, id));
+    if (!sound) throw new Errors.soundNotFound(id);
+    return sound;
+  }
+
+  return {
+    async listPage({ limit, userId, q, cursor }, render) {
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const search = q === undefined ? undefined : prefixQuery(q);
+      const key = `${limit}:${userId ?? ''}:${search ?? ''}:${cursor ?? ''}`;
+      const page = await pages.get(key, async () => {
+        // One row more than asked tells whether another page follows.
+        const rows = await listReadySounds(db, { limit, userId, search, after });
+        const items = rows.slice(0, limit);
+        const last = items.at(-1);
+        return render({
+          items,
+          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        });
+      });
+      // A rendered page is never undefined, so the cache always has an answer.
+      return page as string;
+    },
+
+    find,
+
+    async send(id, file, request, reply) {
+      const sound = await find(id);
+      const served = servedFile(sound, file);
+      if (!served) throw new Errors.soundNotFound(id);
+      // A sound remembered here may have been deleted by another replica: ask the database.
+      const isStillReady = async () => Boolean(await findReadySound(db, sound.id));
+      return sendStoredFile(fileStore, sound, served, request, reply, isStillReady);
+    },
+
+    async rename(id, userId, rawTitle) {
+      const title = cleanTitle(rawTitle);
+      if (!title) throw new Errors.emptyTitle();
+      const sound = await findReadySound(db, id);
+      if (!sound) throw new Errors.soundNotFound(id);
+      if (sound.userId !== userId) throw new Errors.notOwner();
+      const renamed = await renameSound(db, sound, title);
+      if (!renamed) throw new Errors.soundNotFound(id);
+      forgetReads();
+      return renamed;
+    },
+
+    async upload(request, userId) {
+      const row = await receiveUpload(request, userId, {
+        db,
+        fileStore,
+        audioCheck: deps.audioCheck,
+        log: request.log,
+        maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
+      });
+      forgetReads();
+      return row;
+    },
+
+    remove(id, userId, log) {
+      return deleteSound({ db, fileStore, log, onUnlisted: forgetReads }, id, userId);
+    },
+
+    reap() {
+      return reapUnfinishedSounds({
+        db,
+        fileStore,
+        log: deps.log,
+        staleAfterMs: config.REAPER_STALE_AFTER_MS,
+      });
+    },
+  };
+}
+
+/** Where a sound's `file` is and how it is served; undefined when it does not exist (yet). */
+function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
+  const stem = sound.filename.replace(/\.[^.]*$/, '') || 'sound';
+  if (file === 'original') {
+    return {
+      key: sound.storageKey,
+      contentType: sound.contentType,
+      filename: sound.filename,
+      size: sound.size,
+    };
+  }
+  if (sound.processing !== 'ready') return undefined;
+  if (file === 'stream' && sound.streamKey && sound.streamContentType) {
+    return {
+      key: sound.streamKey,
+      contentType: sound.streamContentType,
+      filename: `${stem}.${sound.streamContentType === 'audio/mpeg' ? 'mp3' : 'audio'}`,
+      size: sound.streamSize ?? 0,
+    };
+  }
+  if (file === 'waveform' && sound.waveformKey) {
+    return {
+      key: sound.waveformKey,
+      contentType: 'application/json',
+      filename: `${stem}.waveform.json`,
+      size: 0,
+    };
+  }
+  return undefined;
+}
