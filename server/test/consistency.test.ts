@@ -15,9 +15,11 @@ import {
   fileStoreHas,
   insertUnfinishedSound,
 } from './helpers/audit.ts';
-import { fileStoreTempBytes, sleep, streamWavUpload, waitUntil } from './helpers/child.ts';
+import { fileStoreTempBytes } from './helpers/file-store-temp.ts';
 import { json, uploadSound } from './helpers/http.ts';
+import { streamWavUpload } from './helpers/streamed-upload.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
+import { sleep, waitUntil } from './helpers/wait.ts';
 
 /**
  * DESIGN.md's consistency goal under real faults: file_store down or killed, a client that

@@ -3,7 +3,6 @@ import { sql } from '../src/db/orm.ts';
 import { sounds } from '../src/db/schema.ts';
 import { isDatabaseUnavailable } from '../src/db/unavailable.ts';
 import { expectConsistent } from './helpers/audit.ts';
-import { sleep, streamWavUpload, waitUntil } from './helpers/child.ts';
 import {
   emptySystem,
   listedIds,
@@ -22,7 +21,9 @@ import {
   outcomeLog,
   startFaultySystem,
 } from './helpers/faulty-system.ts';
+import { streamWavUpload } from './helpers/streamed-upload.ts';
 import type { TestSystem } from './helpers/system.ts';
+import { sleep, waitUntil } from './helpers/wait.ts';
 
 /**
  * Postgres behind a fault proxy (TEST_DATABASE_URL's server, or PGlite served over the wire):

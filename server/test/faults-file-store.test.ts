@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { wavTone } from './helpers/audio.ts';
 import { expectConsistent } from './helpers/audit.ts';
-import { streamWavUpload } from './helpers/child.ts';
 import {
   emptySystem,
   listedIds,
@@ -21,6 +20,7 @@ import {
   outcomeLog,
   startFaultySystem,
 } from './helpers/faulty-system.ts';
+import { streamWavUpload } from './helpers/streamed-upload.ts';
 import type { TestSystem } from './helpers/system.ts';
 
 /**

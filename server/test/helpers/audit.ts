@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileNameForId } from '@cloud-sound/file-store/storage';
 import { expect } from 'vitest';
-import { fileNameForId } from '../../../backends/file-store/src/storage.ts';
 import { createFileStore, fileStoreLimits } from '../../src/backends/file-store.ts';
 import { backendTimeouts } from '../../src/backends/http.ts';
 import { loadConfig } from '../../src/config.ts';

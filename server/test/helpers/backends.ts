@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildApp as buildFileStore } from '@cloud-sound/file-store';
+import { loadConfig as loadFileStoreConfig } from '@cloud-sound/file-store/settings';
+import { buildApp as buildUserApi } from '@cloud-sound/user-api';
+import { loadConfig as loadUserApiConfig } from '@cloud-sound/user-api/settings';
 import type { FastifyInstance } from 'fastify';
-import { buildApp as buildFileStore } from '../../../backends/file-store/src/app.ts';
-import { loadConfig as loadFileStoreConfig } from '../../../backends/file-store/src/config.ts';
-import { buildApp as buildUserApi } from '../../../backends/user-api/src/app.ts';
-import { loadConfig as loadUserApiConfig } from '../../../backends/user-api/src/config.ts';
 
 /** One of the internal services, running in-process on a fixed port so it can be restarted. */
 export interface RunningBackend {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { sounds } from '../../src/db/schema.ts';
 import { wavTone } from './audio.ts';
 import { expectConsistent } from './audit.ts';
-import { sleep } from './child.ts';
 import { uploadSound } from './http.ts';
 import type { TestSystem } from './system.ts';
+import { sleep } from './wait.ts';
 
 /**
  * The four operations the fault tests put through each fault (list, upload, playback,

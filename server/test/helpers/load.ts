@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type ChildApi, residentBytes, waitUntil } from './child.ts';
+import { type MeasuredProcess as ChildApi, residentBytes } from './process-memory.ts';
+import { waitUntil } from './wait.ts';
 
 /**
  * Bookkeeping for load tests: what each kind of request was answered (by status, or the
