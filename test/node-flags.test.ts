@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { API_NODE_FLAGS } from '@cloud-sound/server/node-flags';
 import { expect, it } from 'vitest';
-import { API_NODE_FLAGS } from '../server/src/node-flags.ts';
 
-// `pnpm start`, the tests and the bench take the API's node flags from server/src/node-flags.ts;
-// the two launchers that cannot import it spell them out, and must keep doing so.
+// @cloud-sound/system (`pnpm start`, `pnpm dev`, the tests, e2e and the bench) takes the API's
+// node flags from server/src/node-flags.ts; the two launchers that cannot import it spell them
+// out, and must keep doing so.
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
 it("runs the API with its node flags in the server image's CMD", () => {

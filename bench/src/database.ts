@@ -2,9 +2,8 @@
 // (dropped afterwards), or the API's embedded PGlite under the run's data folder. The listing
 // rows are inserted with one SQL statement before the API starts: PGlite allows one process.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { openDatabase } from '@cloud-sound/server/db';
 import postgres from 'postgres';
-import { openDatabase } from '../../server/src/db/client.ts';
 
 export interface BenchDatabase {
   /** What the tables say about it. */
@@ -76,11 +75,6 @@ export async function seedSounds(options: {
   } finally {
     await handle.close();
   }
-}
-
-/** Where the API keeps PGlite under a data folder laid out as scripts/start.ts lays it. */
-export function apiDataDir(dataDir: string): string {
-  return join(dataDir, 'server');
 }
 
 async function asAdmin(url: string, run: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {

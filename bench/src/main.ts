@@ -5,8 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { programDataDir } from '@cloud-sound/system';
 import { cleanUpAll, cleanUpOnSignals, registerCleanup, wasInterrupted } from './cleanup.ts';
-import { apiDataDir, createBenchDatabase, seedSounds } from './database.ts';
+import { createBenchDatabase, seedSounds } from './database.ts';
 import { getJson } from './http.ts';
 import { describeMachine, loadAverage } from './machine.ts';
 import { readPlan } from './plan.ts';
@@ -20,16 +21,6 @@ import { startBenchSystem } from './system.ts';
 import { markdownTable } from './table.ts';
 
 const plan = readPlan(process.argv.slice(2), process.env);
-// Every request comes from 127.0.0.1: the benchmark measures the system, not the API's
-// per-address limits (the programs inherit this environment).
-for (const limit of [
-  'RATE_LIMIT_UPLOADS',
-  'RATE_LIMIT_USER_CREATIONS',
-  'CLIENT_MAX_UPLOADS',
-  'CLIENT_MAX_PLAYBACKS',
-]) {
-  process.env[limit] ??= '1000000';
-}
 const workDir = await mkdtemp(join(tmpdir(), 'cloud-sound-bench-'));
 const database = await createBenchDatabase(process.env.DATABASE_URL || undefined);
 let failures = 0;
@@ -60,7 +51,7 @@ try {
   const seedBegan = performance.now();
   await seedSounds({
     databaseUrl: database.url,
-    apiDataDir: apiDataDir(systemDir),
+    apiDataDir: programDataDir(systemDir, 'api'),
     count: plan.seededSounds,
   });
   process.stdout.write(

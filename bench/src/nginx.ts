@@ -6,8 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import getPort from 'get-port';
-import { killGroupOnExit } from '../../scripts/start-child.ts';
+import { freePorts, killGroupOnExit } from '@cloud-sound/system';
 import { registerCleanup } from './cleanup.ts';
 
 export type Nginx =
@@ -33,7 +32,7 @@ export async function startNginx(options: {
   const version = spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr.trim();
   const dir = join(options.workDir, 'nginx');
   await mkdir(dir, { recursive: true });
-  const port = await getPort();
+  const [port] = await freePorts(1);
   const asRoot = process.getuid?.() === 0;
   await writeFile(
     join(dir, 'nginx.conf'),

@@ -1,22 +1,25 @@
-// The system under test: the same four programs `pnpm start` runs (scripts/start-system.ts),
-// on free ports, with their logs in a file instead of the terminal.
+// The system under test: the same four programs `pnpm start` runs, started by
+// @cloud-sound/system on free ports, with their logs in a file instead of the terminal.
 
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import getPort from 'get-port';
-import type { RunningProgram } from '../../scripts/start-child.ts';
-import type { ProgramName, StartSettings } from '../../scripts/start-settings.ts';
-import { startSystem } from '../../scripts/start-system.ts';
+import { type Program, type ProgramName, startSystem } from '@cloud-sound/system';
 import { registerCleanup } from './cleanup.ts';
 
 export interface BenchSystem {
   /** Loopback URLs of the four programs. */
   urls: Record<ProgramName, string>;
-  programs: Record<ProgramName, RunningProgram>;
+  programs: { [P in ProgramName]: Program<P> };
   logFile: string;
   stop(): Promise<void>;
 }
+
+/**
+ * Every request comes from 127.0.0.1: the benchmark measures the system, not the API's
+ * per-address limits.
+ */
+const UNLIMITED = '1000000';
 
 export async function startBenchSystem(options: {
   dataDir: string;
@@ -28,28 +31,26 @@ export async function startBenchSystem(options: {
   await mkdir(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, 'programs.log');
   const log = createWriteStream(logFile, { flags: 'a' });
-  const settings: StartSettings = {
-    ports: {
-      web: await getPort(),
-      api: await getPort(),
-      file_store: await getPort(),
-      user_api: await getPort(),
-    },
-    host: '127.0.0.1',
-    dataDir: options.dataDir,
-    databaseUrl: options.databaseUrl,
-    logLevel: options.logLevel,
-    extraCorsOrigins: [],
-    skipInstall: true,
-  };
-  const write = (line: string) => log.write(`${line}\n`);
+  const logLevel = { LOG_LEVEL: options.logLevel };
   // Interrupted while starting, startSystem stops what it started before it rejects.
   const interrupt = new AbortController();
   const starting = startSystem({
-    settings,
-    sink: write,
-    say: write,
+    dataDir: options.dataDir,
+    ports: 'free',
+    databaseUrl: options.databaseUrl,
+    settings: {
+      api: {
+        ...logLevel,
+        RATE_LIMIT_UPLOADS: UNLIMITED,
+        RATE_LIMIT_USER_CREATIONS: UNLIMITED,
+        CLIENT_MAX_UPLOADS: UNLIMITED,
+        CLIENT_MAX_PLAYBACKS: UNLIMITED,
+      },
+      file_store: logLevel,
+      user_api: logLevel,
+    },
     nodeArgs: { api: options.apiNodeArgs },
+    logs: (program, line) => log.write(`${program.padEnd(10)} | ${line}\n`),
     signal: interrupt.signal,
   });
   const forget = registerCleanup(async () => {
@@ -58,7 +59,7 @@ export async function startBenchSystem(options: {
   });
   const system = await starting.finally(forget);
   const urls = Object.fromEntries(
-    Object.entries(settings.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]),
+    Object.values(system.programs).map((program) => [program.name, program.url]),
   ) as Record<ProgramName, string>;
   return {
     urls,

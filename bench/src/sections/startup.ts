@@ -1,12 +1,11 @@
-// 5. Start-up: `node scripts/start.ts` as a user runs it, timed from the spawn to its "all four
-// healthy" lines, on an empty data folder (web build + new database) and again on the same one;
-// then once more through `pnpm start` when pnpm is at hand. Each run is stopped with SIGINT.
+// 5. Start-up: `node system/src/cli/start.ts` as a user runs it (what `pnpm start` runs), timed
+// from the spawn to its "all four healthy" lines, on an empty data folder (web build + new
+// database) and again on the same one; then once more through `pnpm start` when pnpm is at hand.
+// Each run is stopped with SIGINT.
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import getPort from 'get-port';
-import { killGroupOnExit } from '../../../scripts/start-child.ts';
-import { REPO_DIR } from '../../../scripts/start-settings.ts';
+import { freePorts, killGroupOnExit, REPO_DIR } from '@cloud-sound/system';
 import { registerCleanup } from '../cleanup.ts';
 import { fixed } from '../table.ts';
 import { type BenchContext, errorCell, type SectionReport } from './context.ts';
@@ -26,11 +25,12 @@ export async function runStartupSection(
   const smoke = context.plan.smoke;
   const dataDir = smoke ? context.systemDir : join(context.workDir, 'startup-data');
   const databaseUrl = smoke ? context.database.url : await context.database.another();
+  const [api, fileStore, userApi, web] = await freePorts(4);
   const ports = {
-    API_PORT: String(await getPort()),
-    FILE_STORE_PORT: String(await getPort()),
-    USER_API_PORT: String(await getPort()),
-    WEB_PORT: String(await getPort()),
+    API__PORT: String(api),
+    FILE_STORE__PORT: String(fileStore),
+    USER_API__PORT: String(userApi),
+    WEB__PORT: String(web),
   };
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -45,10 +45,14 @@ export async function runStartupSection(
 
   const node = process.execPath;
   const runs: [string, string, string[]][] = smoke
-    ? [["start on the benchmark's data folder", node, ['scripts/start.ts']]]
+    ? [["start on the benchmark's data folder", node, ['system/src/cli/start.ts']]]
     : [
-        ['first start: empty data folder (web build, new database)', node, ['scripts/start.ts']],
-        ['second start: same data folder', node, ['scripts/start.ts']],
+        [
+          'first start: empty data folder (web build, new database)',
+          node,
+          ['system/src/cli/start.ts'],
+        ],
+        ['second start: same data folder', node, ['system/src/cli/start.ts']],
       ];
   const pnpm = process.env.npm_execpath;
   if (!smoke && pnpm && /pnpm/.test(pnpm)) {

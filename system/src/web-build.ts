@@ -4,63 +4,71 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LineSink, prefixLines } from './start-output.ts';
+import { createInterface } from 'node:readline';
+import { REPO_DIR } from './paths.ts';
 
 const STAMP = '.cloud-sound-build.json';
 
-/** What decides whether a build is current: the app's sources, its config and the lockfile. */
-const SOURCES = [
-  'web/src',
-  'web/public',
-  'web/index.html',
-  'web/vite.config.ts',
-  'web/package.json',
-  'web/tsconfig.json',
-  'pnpm-lock.yaml',
-];
-
-export function viteBin(repoDir: string): string {
-  return join(repoDir, 'web/node_modules/vite/bin/vite.js');
-}
+/** What decides whether a build is current: the app's sources and config, and the lockfile. */
+const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+const LOCKFILE = join(REPO_DIR, 'pnpm-lock.yaml');
 
 /** Why `outDir` needs a (re)build for `apiUrl`, or undefined when it is current. */
-export function staleWebBuild(repoDir: string, outDir: string, apiUrl: string): string | undefined {
+export function staleWebBuild(webDir: string, outDir: string, apiUrl: string): string | undefined {
   const stampPath = join(outDir, STAMP);
   if (!existsSync(stampPath) || !existsSync(join(outDir, 'index.html'))) return 'no build yet';
   const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { apiUrl?: string };
   if (stamp.apiUrl !== apiUrl) return `built for API ${stamp.apiUrl}, now ${apiUrl}`;
   const builtAt = statSync(stampPath).mtimeMs;
-  const newer = SOURCES.find((source) => newestMtime(join(repoDir, source)) > builtAt);
-  return newer ? `${newer} changed since the last build` : undefined;
+  if (newestMtime(LOCKFILE) > builtAt) return 'pnpm-lock.yaml changed since the last build';
+  const newer = SOURCES.find((source) => newestMtime(join(webDir, source)) > builtAt);
+  return newer ? `web/${newer} changed since the last build` : undefined;
 }
 
+/** Runs `vite build` into `outDir` unless the build there is current; `log` takes its output. */
 export async function ensureWebBuild(options: {
-  repoDir: string;
+  webDir: string;
   outDir: string;
   apiUrl: string;
-  say: (line: string) => void;
-  sink: LineSink;
+  log: (line: string) => void;
 }): Promise<void> {
-  const { repoDir, outDir, apiUrl } = options;
-  const reason = staleWebBuild(repoDir, outDir, apiUrl);
+  const { webDir, outDir, apiUrl } = options;
+  const reason = staleWebBuild(webDir, outDir, apiUrl);
   if (!reason) return;
-  options.say(`building the web app (${reason})`);
+  options.log(`building the web app (${reason})`);
   const child = spawn(
     process.execPath,
-    [viteBin(repoDir), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      join(webDir, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     {
-      cwd: join(repoDir, 'web'),
+      cwd: webDir,
       env: { ...process.env, VITE_API_URL: apiUrl, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  if (child.stdout) prefixLines(child.stdout, 'web:build', options.sink);
-  if (child.stderr) prefixLines(child.stderr, 'web:build', options.sink);
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      options.log(line);
+    });
+  }
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', resolve);
+    child.once('close', resolve);
   });
-  if (code !== 0) throw new Error(`building the web app failed (vite build exit code ${code})`);
+  if (code !== 0) {
+    throw new Error(
+      `building the web app failed (vite build exit code ${code}):\n${lines.slice(-40).join('\n')}`,
+    );
+  }
   writeFileSync(join(outDir, STAMP), JSON.stringify({ apiUrl }));
 }
 

@@ -1,7 +1,8 @@
 // Installs the workspace's dependencies when they are missing or older than the manifests, so
 // `pnpm start` works on a fresh clone. The same job as pnpm's `verify-deps-before-run=install`,
 // but scoped to the start (that setting would apply to every `pnpm run` in the repository) and
-// also done when the script is run as plain `node scripts/start.ts`.
+// also done when the command is run as plain `node system/src/cli/start.ts`. Node built-ins
+// only: it runs before anything is installed.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,17 +1,17 @@
-// `pnpm start` as a user runs it: `node scripts/start.ts` as a child process on free ports with
-// its own data folder. It must come up, take a user and a sound through the API, stop cleanly
-// on Ctrl-C (no program left behind), and find both again on the next start.
+// `pnpm start` as a user runs it: `node system/src/cli/start.ts` as a child process on free
+// ports with its own data folder. It must come up, take a user and a sound through the API, stop
+// cleanly on Ctrl-C (no program left behind), and find both again on the next start.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { wavTone } from '@cloud-sound/server/testing/audio';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wavTone } from '../server/test/helpers/audio.ts';
 
-const REPO = resolve(import.meta.dirname, '..');
+const REPO = resolve(import.meta.dirname, '../..');
 const STOP_LIMIT_MS = 5000;
 
 interface Run {
@@ -23,7 +23,7 @@ interface Run {
 }
 
 function startRun(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['scripts/start.ts'], {
+  const child = spawn(process.execPath, ['system/src/cli/start.ts'], {
     cwd: REPO,
     // The test's own install is the one to use: an install here would race any pnpm command
     // running at the same time in this workspace.
@@ -111,18 +111,18 @@ async function interrupt(run: Run): Promise<{ code: number | null; ms: number }>
   return { code, ms: performance.now() - began };
 }
 
-describe('pnpm start (scripts/start.ts)', () => {
+describe('pnpm start (system/src/cli/start.ts)', () => {
   let dataDir: string;
-  let ports: Record<'API_PORT' | 'FILE_STORE_PORT' | 'USER_API_PORT' | 'WEB_PORT', string>;
+  let ports: Record<'API__PORT' | 'FILE_STORE__PORT' | 'USER_API__PORT' | 'WEB__PORT', string>;
   const runs: Run[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cloud-sound-start-'));
     ports = {
-      API_PORT: String(await getPort()),
-      FILE_STORE_PORT: String(await getPort()),
-      USER_API_PORT: String(await getPort()),
-      WEB_PORT: String(await getPort()),
+      API__PORT: String(await getPort()),
+      FILE_STORE__PORT: String(await getPort()),
+      USER_API__PORT: String(await getPort()),
+      WEB__PORT: String(await getPort()),
     };
   });
 
@@ -139,7 +139,7 @@ describe('pnpm start (scripts/start.ts)', () => {
     runs.push(run);
     return run;
   };
-  const api = () => `http://127.0.0.1:${ports.API_PORT}`;
+  const api = () => `http://127.0.0.1:${ports.API__PORT}`;
 
   it('serves all four, stops on Ctrl-C within 5 s, and keeps users and sounds across a restart', async () => {
     const first = launch();
@@ -147,9 +147,9 @@ describe('pnpm start (scripts/start.ts)', () => {
     for (const port of Object.values(ports)) {
       expect(first.output()).toContain(`http://localhost:${port}`);
     }
-    expect((await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${ports.FILE_STORE_PORT}/health`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${ports.USER_API_PORT}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.WEB__PORT}/`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.FILE_STORE__PORT}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.USER_API__PORT}/health`)).status).toBe(200);
 
     const userId = 4_000_000 + Math.floor(Math.random() * 1_000_000);
     const registered = await fetch(`${api()}/users`, {
@@ -212,20 +212,47 @@ describe('pnpm start (scripts/start.ts)', () => {
     const busyPort = await getPort();
     await new Promise<void>((done) => squatter.listen(busyPort, '127.0.0.1', done));
     try {
-      const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, API_PORT: String(busyPort) });
+      const run = startRun({
+        ...ports,
+        CLOUD_SOUND_DATA_DIR: dataDir,
+        API__PORT: String(busyPort),
+      });
       runs.push(run);
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`port ${busyPort} (the API) is already in use`);
-      expect(run.output()).toContain('API_PORT=<port>');
+      expect(run.output()).toContain('API__PORT=<port>');
     } finally {
       await new Promise((done) => squatter.close(done));
     }
   });
 
   it('stops with a message naming a wrong setting', async () => {
-    const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, WEB_PORT: 'eighty' });
+    const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, WEB__PORT: 'eighty' });
     runs.push(run);
     expect(await run.exited).toBe(2);
-    expect(run.output()).toContain('WEB_PORT is "eighty"');
+    expect(run.output()).toContain('WEB__PORT is "eighty"');
+  });
+
+  it.each([
+    [
+      'a setting the program does not have',
+      { API__FOO: '1' },
+      'API__FOO: the API has no setting FOO',
+    ],
+    [
+      'a value the program refuses',
+      { FILE_STORE__MAX_FILE_BYTES: 'lots' },
+      'FILE_STORE__MAX_FILE_BYTES',
+    ],
+    [
+      'a variable of the old launcher',
+      { API_PORT: '9000' },
+      'API_PORT is not read any more: use API__PORT',
+    ],
+  ])('stops with a message naming %s', async (_what, env, message) => {
+    const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, ...env });
+    runs.push(run);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain(message);
   });
 });

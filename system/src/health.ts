@@ -6,6 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 50;
 
+/**
+ * Resolves once GET `url` answers 2xx. `gaveUp` is asked before each try: a reason (the
+ * program exited, the start was interrupted) ends the wait with that reason as the error.
+ */
 export async function waitHealthy(
   url: string,
   options: { timeoutMs: number; gaveUp: () => string | undefined },
@@ -15,8 +19,9 @@ export async function waitHealthy(
   while (true) {
     const reason = options.gaveUp();
     if (reason) throw new Error(reason);
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
       throw new Error(`${url} did not answer within ${options.timeoutMs} ms`);
+    }
     if ((await accepts(hostname, Number(port))) && (await answersOk(url))) return;
     await sleep(POLL_MS);
   }
