@@ -1,14 +1,9 @@
+import { json } from '@cloud-sound/server/testing/http';
+import { sha256OfBody, streamWavUpload } from '@cloud-sound/server/testing/streamed-upload';
+import { sleep, waitUntil } from '@cloud-sound/server/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sounds } from '../src/db/schema.ts';
-import {
-  connectionRefused,
-  sha256OfBody,
-  sleep,
-  streamWavUpload,
-  waitUntil,
-} from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
-import { json } from './helpers/http.ts';
+import { connectionRefused } from './helpers/connections.ts';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * Issue 3, graceful shutdown: on SIGTERM the API stops accepting connections, lets the
@@ -19,18 +14,19 @@ import { json } from './helpers/http.ts';
 const MiB = 1024 * 1024;
 const GRACE_MS = 10_000;
 
-let system: ChildSystem;
+let system: TestSystem;
 beforeAll(async () => {
-  system = await startChildSystem();
+  system = await startTestSystem();
 });
 afterAll(() => system?.close());
 
 describe('SIGTERM', () => {
   it('finishes the upload in flight with 201, refuses new connections, exits 0 in time', async () => {
-    const api = await system.spawnApi();
-    const userId = await system.backends.createUser();
+    const api = system.api;
+    const userId = await system.createUser();
 
     let signalledAt = 0;
+    let exiting: Promise<unknown> | undefined;
     let refusedWhileUploading = false;
     const upload = streamWavUpload(api.url, {
       userId,
@@ -41,7 +37,7 @@ describe('SIGTERM', () => {
         await sleep(40);
         if (sent < MiB || signalledAt) return;
         signalledAt = Date.now();
-        api.process.kill('SIGTERM');
+        exiting = api.kill('SIGTERM');
         // The upload is held here, mid-body, until the listening socket is gone.
         await waitUntil('the API to stop accepting connections', () => connectionRefused(api.port));
         refusedWhileUploading = true;
@@ -57,7 +53,7 @@ describe('SIGTERM', () => {
     expect(await connectionRefused(api.port)).toBe(true);
 
     const exit = await Promise.race([
-      api.exited,
+      exiting,
       sleep(GRACE_MS + 5_000).then(() => 'still running' as const),
     ]);
     expect(exit, `the API's last output:\n${api.output().slice(-3000)}`).toEqual({
@@ -69,10 +65,10 @@ describe('SIGTERM', () => {
     expect(api.output()).not.toContain('killed by timeout');
 
     // What it accepted before stopping is complete: a ready row, the whole file.
-    const rows = await system.withDatabase((db) => db.select().from(sounds));
+    const rows = await system.readSounds();
     expect(rows.map((row) => [row.id, row.status])).toEqual([[sound.id, 'ready']]);
     await system.expectConsistent();
-    const stored = await fetch(`${system.backends.fileStore.url}/files/${rows[0]?.storageKey}`);
+    const stored = await fetch(`${system.fileStore.url}/files/${rows[0]?.storageKey}`);
     expect(await sha256OfBody(stored)).toEqual({
       sha256: upload.fileSha256,
       bytes: upload.fileBytes,

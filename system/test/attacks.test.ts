@@ -1,9 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wavHeader, wavTone } from './helpers/audio.ts';
-import { type ChildApi, sleep, streamWavUpload } from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
-import { json, uploadSound } from './helpers/http.ts';
+import { wavHeader, wavTone } from '@cloud-sound/server/testing/audio';
+import { json, uploadSound } from '@cloud-sound/server/testing/http';
 import {
   aiffWithManyChunks,
   ffmpegAudio,
@@ -15,7 +12,14 @@ import {
   repeatAudio,
   wavWithManyChunks,
   webmWithTagsBomb,
-} from './helpers/media-files.ts';
+} from '@cloud-sound/server/testing/media-files';
+import { streamWavUpload } from '@cloud-sound/server/testing/streamed-upload';
+import { sleep } from '@cloud-sound/server/testing/wait';
+import type { Program } from '@cloud-sound/system';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
+
+type Api = Program<'api'>;
 
 /**
  * Issue 10: the attacks that took the API down, each reproduced from outside as a stranger
@@ -62,7 +66,7 @@ async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 /** A client that uses the API normally (from 127.0.0.1): play, upload, delete, readiness. */
-async function ordinaryClientTimes(api: ChildApi, userId: number, soundId: string) {
+async function ordinaryClientTimes(api: Api, userId: number, soundId: string) {
   const play = await timed(async () => {
     const response = await fetch(`${api.url}/sounds/${soundId}/audio`);
     await response.arrayBuffer();
@@ -85,7 +89,7 @@ async function ordinaryClientTimes(api: ChildApi, userId: number, soundId: strin
 }
 
 /** `/health`, asked over and over while `during` runs: each answer's time, in ms. */
-async function healthLatencies(api: ChildApi, during: Promise<unknown>): Promise<number[]> {
+async function healthLatencies(api: Api, during: Promise<unknown>): Promise<number[]> {
   let running = true;
   void during.finally(() => {
     running = false;
@@ -101,13 +105,13 @@ async function healthLatencies(api: ChildApi, during: Promise<unknown>): Promise
 }
 
 describe('uploads built to be slow or large to parse', () => {
-  let system: ChildSystem;
-  let api: ChildApi;
+  let system: TestSystem;
+  let api: Api;
   let userId: number;
   beforeAll(async () => {
-    system = await startChildSystem({ LOG_LEVEL: 'warn' });
-    api = await system.spawnApi();
-    userId = await system.backends.createUser();
+    system = await startTestSystem({ api: { LOG_LEVEL: 'warn' } });
+    api = system.api;
+    userId = await system.createUser();
   }, 60_000);
   afterAll(() => system?.close());
 
@@ -187,7 +191,7 @@ describe('uploads built to be slow or large to parse', () => {
 });
 
 describe('clients that hold connections without using them', () => {
-  let system: ChildSystem;
+  let system: TestSystem;
   let victim: number;
   let stranger: number;
   let bigSound: string;
@@ -195,16 +199,16 @@ describe('clients that hold connections without using them', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    system = await startChildSystem({ LOG_LEVEL: 'warn' });
-    victim = await system.backends.createUser();
-    stranger = await system.backends.createUser();
+    system = await startTestSystem({ api: { LOG_LEVEL: 'warn' } });
+    victim = await system.createUser();
+    stranger = await system.createUser();
   }, 60_000);
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
     await system?.close();
   });
 
-  async function seed(api: ChildApi) {
+  async function seed(api: Api) {
     // Far larger than the socket buffers between the API and a client, so a client that does
     // not read keeps its playback (and its file_store connection) busy.
     const big = streamWavUpload(api.url, {
@@ -239,7 +243,8 @@ describe('clients that hold connections without using them', () => {
   }
 
   it('70 playbacks never read and 50 trickling uploads from one address starve nobody else', async () => {
-    const api = await system.spawnApi({ CLIENT_MAX_PLAYBACKS: '16', CLIENT_MAX_UPLOADS: '4' });
+    const api = system.api;
+    await api.restart({ settings: { CLIENT_MAX_PLAYBACKS: '16', CLIENT_MAX_UPLOADS: '4' } });
     await seed(api);
     const playbacks = await Promise.all(
       Array.from({ length: 70 }, () => openFrom('127.0.0.2', api.port, playback(bigSound))),
@@ -274,14 +279,17 @@ describe('clients that hold connections without using them', () => {
     expect(uploadStatuses.filter((status) => status === 429)).toHaveLength(46);
     expect(uploadStatuses.filter((status) => status === undefined)).toHaveLength(4);
     for (const socket of [...playbacks, ...uploads]) socket.destroy();
-    await api.stop('SIGTERM');
+    await api.stop();
   }, 60_000);
 
   it('when many addresses hold every transfer slot, playback is a prompt 503 and the rest works', async () => {
-    const api = await system.spawnApi({
-      FILE_STORE_PLAYBACK_CONNECTIONS: '8',
-      FILE_STORE_UPLOAD_CONNECTIONS: '4',
-      BACKEND_QUEUE_TIMEOUT_MS: '1000',
+    const api = system.api;
+    await api.restart({
+      settings: {
+        FILE_STORE_PLAYBACK_CONNECTIONS: '8',
+        FILE_STORE_UPLOAD_CONNECTIONS: '4',
+        BACKEND_QUEUE_TIMEOUT_MS: '1000',
+      },
     });
     await seed(api);
     const playbacks = await Promise.all(
@@ -312,17 +320,17 @@ describe('clients that hold connections without using them', () => {
       expect(step.ms).toBeLessThan(5_000);
     }
     for (const socket of [...playbacks, ...uploads]) socket.destroy();
-    await api.stop('SIGTERM');
+    await api.stop();
   }, 60_000);
 });
 
 describe('bursts of distinct listings, more than the read cache holds', () => {
-  let system: ChildSystem;
-  let api: ChildApi;
+  let system: TestSystem;
+  let api: Api;
   beforeAll(async () => {
-    system = await startChildSystem({ LOG_LEVEL: 'warn' });
-    api = await system.spawnApi();
-    const userId = await system.backends.createUser();
+    system = await startTestSystem({ api: { LOG_LEVEL: 'warn' } });
+    api = system.api;
+    const userId = await system.createUser();
     for (let i = 0; i < 30; i++) {
       await uploadSound(api.url, { userId, bytes: wavTone({ seconds: 0.1 }) });
     }

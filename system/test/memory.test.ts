@@ -1,19 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { json } from '@cloud-sound/server/testing/http';
+import { residentBytes } from '@cloud-sound/server/testing/process-memory';
+import { sha256OfBody, streamWavUpload } from '@cloud-sound/server/testing/streamed-upload';
+import type { Program } from '@cloud-sound/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backends,
-  type ChildApi,
-  killAllApis,
-  residentBytes,
-  sha256OfBody,
-  spawnApi,
-  startBackends,
-  streamWavUpload,
-} from './helpers/child.ts';
-import { createTestDatabase } from './helpers/database.ts';
-import { json } from './helpers/http.ts';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * Issue 3: "A 200 MiB upload keeps the API's RSS growth under 64 MiB". The API runs as its own
@@ -25,29 +15,15 @@ const MiB = 1024 * 1024;
 const FILE_DATA_BYTES = 200 * MiB;
 const MAX_RSS_GROWTH = 64 * MiB;
 
-let backends: Backends;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let apiDataDir: string;
-let api: ChildApi;
+let system: TestSystem;
+let api: Program<'api'>;
 beforeAll(async () => {
-  backends = await startBackends();
-  database = await createTestDatabase();
-  apiDataDir = await mkdtemp(join(tmpdir(), 'cloud-sound-memory-api-'));
-  api = await spawnApi({
-    DATA_DIR: apiDataDir,
-    DATABASE_URL: database.url,
-    USER_API_URL: backends.userApi.url,
-    FILE_STORE_URL: backends.fileStore.url,
-    MAX_UPLOAD_BYTES: String(300 * MiB),
-    LOG_LEVEL: 'warn',
+  system = await startTestSystem({
+    api: { MAX_UPLOAD_BYTES: String(300 * MiB), LOG_LEVEL: 'warn' },
   });
+  api = system.api;
 });
-afterAll(async () => {
-  await killAllApis();
-  await backends?.close();
-  await database?.drop();
-  if (apiDataDir) await rm(apiDataDir, { recursive: true, force: true });
-});
+afterAll(() => system?.close());
 
 /** Samples the API's RSS every 50 ms until stopped; `peak()` is the largest seen. */
 function sampleRss(pid: number) {
@@ -73,7 +49,7 @@ function sampleRss(pid: number) {
 
 describe('memory', () => {
   it('streams a 200 MiB upload and its download with RSS growth under 64 MiB, bytes intact', async () => {
-    const userId = await backends.createUser();
+    const userId = await system.createUser();
     // Warm-up, so the baseline is a server that has already streamed an upload and a download
     // both ways: the first big transfer loads code (multipart, type sniffing, duration
     // parsing) and lets V8 grow its young generation to full size, a one-off cost that does

@@ -1,17 +1,13 @@
+import { wavTone } from '@cloud-sound/server/testing/audio';
+import { fileStoreHas } from '@cloud-sound/server/testing/audit';
+import { fileStoreTempBytes } from '@cloud-sound/server/testing/file-store-temp';
+import { json, uploadSound } from '@cloud-sound/server/testing/http';
+import { startStallingProxy } from '@cloud-sound/server/testing/stalling-proxy';
+import { type StreamedUpload, streamWavUpload } from '@cloud-sound/server/testing/streamed-upload';
+import { waitUntil } from '@cloud-sound/server/testing/wait';
+import type { Program } from '@cloud-sound/system';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type SoundRow, sounds } from '../src/db/schema.ts';
-import { wavTone } from './helpers/audio.ts';
-import { fileStoreHas } from './helpers/audit.ts';
-import {
-  type ChildApi,
-  fileStoreTempBytes,
-  type StreamedUpload,
-  streamWavUpload,
-  waitUntil,
-} from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
-import { json, uploadSound } from './helpers/http.ts';
-import { startStallingProxy } from './helpers/stalling-proxy.ts';
+import { type SoundRow, startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * The API process killed (SIGKILL: no cleanup code runs) in the middle of uploads and deletes
@@ -26,19 +22,21 @@ const SMALL_WAV = wavTone({ seconds: 0.2 });
 const NO_REAPING = { REAPER_INTERVAL_MS: '3600000' };
 const QUICK_REAPING = { REAPER_INTERVAL_MS: '200' };
 
-let system: ChildSystem;
+type Api = Program<'api'>;
+
+let system: TestSystem;
 beforeEach(async () => {
-  system = await startChildSystem({ REAPER_STALE_AFTER_MS: '1000' });
+  system = await startTestSystem({ api: { REAPER_STALE_AFTER_MS: '1000', ...NO_REAPING } });
 });
 afterEach(() => system?.close());
 
-async function uploadSmallSound(api: ChildApi, userId: number): Promise<string> {
+async function uploadSmallSound(api: Api, userId: number): Promise<string> {
   const response = await uploadSound(api.url, { userId, bytes: SMALL_WAV });
   expect(response.status).toBe(201);
   return (await json<{ id: string }>(response)).id;
 }
 
-function deleteSound(api: ChildApi, userId: number, id: string): Promise<Response> {
+function deleteSound(api: Api, userId: number, id: string): Promise<Response> {
   const answer = fetch(`${api.url}/sounds/${id}`, {
     method: 'DELETE',
     headers: { 'x-user-id': String(userId) },
@@ -48,7 +46,7 @@ function deleteSound(api: ChildApi, userId: number, id: string): Promise<Respons
   return answer;
 }
 
-async function listedIds(api: ChildApi): Promise<string[]> {
+async function listedIds(api: Api): Promise<string[]> {
   const list = await json<{ items: Array<{ id: string }> }>(
     await fetch(`${api.url}/sounds?limit=100`),
   );
@@ -56,7 +54,7 @@ async function listedIds(api: ChildApi): Promise<string[]> {
 }
 
 /** Every listed sound plays, whole: the listing never shows a sound whose file is gone. */
-async function expectEveryListedSoundPlays(api: ChildApi): Promise<void> {
+async function expectEveryListedSoundPlays(api: Api): Promise<void> {
   for (const id of await listedIds(api)) {
     const audio = await fetch(`${api.url}/sounds/${id}/audio`);
     expect(audio.status, `sound ${id}`).toBe(200);
@@ -65,7 +63,7 @@ async function expectEveryListedSoundPlays(api: ChildApi): Promise<void> {
 }
 
 /** Ids of the rows the API's reaper says it removed, from its log. */
-function reapedIds(api: ChildApi): string[] {
+function reapedIds(api: Api): string[] {
   return api
     .output()
     .split('\n')
@@ -73,10 +71,10 @@ function reapedIds(api: ChildApi): string[] {
     .map((line) => (JSON.parse(line) as { soundId: string }).soundId);
 }
 
-const readRows = (): Promise<SoundRow[]> => system.withDatabase((db) => db.select().from(sounds));
+const readRows = (): Promise<SoundRow[]> => system.readSounds();
 
 /** A streamed upload held mid-body, with part of its file in file_store, until `release`. */
-function uploadHeldMidBody(api: ChildApi, userId: number, release: Promise<void>): StreamedUpload {
+function uploadHeldMidBody(api: Api, userId: number, release: Promise<void>): StreamedUpload {
   return streamWavUpload(api.url, {
     userId,
     dataBytes: 20 * MiB,
@@ -89,7 +87,7 @@ function uploadHeldMidBody(api: ChildApi, userId: number, release: Promise<void>
 /** Waits until file_store is receiving `count` uploads, each with some bytes already written. */
 async function waitForPartialUploads(count: number): Promise<void> {
   await waitUntil(`file_store to receive ${count} uploads`, async () => {
-    const sizes = await fileStoreTempBytes(system.backends.fileStore.dataDir);
+    const sizes = await fileStoreTempBytes(system.fileStore.dataDir);
     return sizes.length === count && sizes.every((bytes) => bytes > 256 * 1024);
   });
 }
@@ -97,23 +95,23 @@ async function waitForPartialUploads(count: number): Promise<void> {
 async function waitForNoPartialUploads(): Promise<void> {
   await waitUntil(
     'file_store to drop the partial uploads',
-    async () => (await fileStoreTempBytes(system.backends.fileStore.dataDir)).length === 0,
+    async () => (await fileStoreTempBytes(system.fileStore.dataDir)).length === 0,
   );
 }
 
-async function kill(api: ChildApi): Promise<void> {
-  expect(await api.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+async function kill(api: Api): Promise<void> {
+  expect(await api.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 }
 
 /** Stops the API cleanly (so PGlite can be opened) and checks it exited well. */
-async function stopCleanly(api: ChildApi): Promise<void> {
-  expect((await api.stop('SIGTERM')).code).toBe(0);
+async function stopCleanly(api: Api): Promise<void> {
+  expect((await api.kill('SIGTERM')).code).toBe(0);
 }
 
 describe('the API killed mid-upload', () => {
   it('leaves nothing listed, and the restarted API reaps the abandoned upload', async () => {
-    const userId = await system.backends.createUser();
-    const first = await system.spawnApi(NO_REAPING);
+    const userId = await system.createUser();
+    const first = system.api;
 
     let killed = false;
     const upload = streamWavUpload(first.url, {
@@ -137,7 +135,8 @@ describe('the API killed mid-upload', () => {
     await waitForNoPartialUploads();
 
     // The next process reaps it once it is stale: at start-up or on its (short) interval.
-    const second = await system.spawnApi(QUICK_REAPING);
+    const second = system.api;
+    await second.start({ settings: QUICK_REAPING });
     expect(await listedIds(second)).toEqual([]);
     expect((await fetch(`${second.url}/sounds/${abandonedId}`)).status).toBe(404);
     await second.waitForLog(
@@ -152,9 +151,10 @@ describe('the API killed mid-upload', () => {
 
 describe('the API killed mid-delete', () => {
   it('at either side of the file removal: the sound is unlisted at once, and the reaper finishes the delete', async () => {
-    const userId = await system.backends.createUser();
-    const proxy = await startStallingProxy(system.backends.fileStore.url);
-    const first = await system.spawnApi({ ...NO_REAPING, FILE_STORE_URL: proxy.url });
+    const userId = await system.createUser();
+    const proxy = await startStallingProxy(system.fileStore.url);
+    const first = system.api;
+    await first.restart({ settings: { FILE_STORE_URL: proxy.url } });
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await uploadSmallSound(first, userId));
     // Listed once, so the page sits in the listing cache while the deletes below run.
@@ -200,10 +200,7 @@ describe('the API killed mid-delete', () => {
       [kept2]: 'ready',
     });
     const hasFile = async (id: string) =>
-      fileStoreHas(
-        system.backends.fileStore.url,
-        left.find((row) => row.id === id)?.storageKey as string,
-      );
+      fileStoreHas(system.fileStore.url, left.find((row) => row.id === id)?.storageKey as string);
     expect(await Promise.all([fileKept, fileKept2, fileGone, fileGone2].map(hasFile))).toEqual([
       true,
       true,
@@ -211,7 +208,8 @@ describe('the API killed mid-delete', () => {
       false,
     ]);
 
-    const second = await system.spawnApi(QUICK_REAPING);
+    const second = system.api;
+    await second.start({ settings: QUICK_REAPING });
     expect((await listedIds(second)).sort()).toEqual([kept, kept2].sort());
     for (const id of [fileKept, fileGone]) {
       expect((await fetch(`${second.url}/sounds/${id}`)).status).toBe(404);
@@ -234,9 +232,10 @@ describe('the API killed mid-delete', () => {
 
 describe('the API killed with uploads and deletes in flight', () => {
   it('keeps every sound either whole and listed or gone, once the reaper has run', async () => {
-    const userId = await system.backends.createUser();
-    const proxy = await startStallingProxy(system.backends.fileStore.url);
-    const first = await system.spawnApi({ ...NO_REAPING, FILE_STORE_URL: proxy.url });
+    const userId = await system.createUser();
+    const proxy = await startStallingProxy(system.fileStore.url);
+    const first = system.api;
+    await first.restart({ settings: { FILE_STORE_URL: proxy.url } });
     const ids: string[] = [];
     for (let i = 0; i < 16; i++) ids.push(await uploadSmallSound(first, userId));
     const keepers = ids.slice(0, 4);
@@ -283,7 +282,8 @@ describe('the API killed with uploads and deletes in flight', () => {
         `${left.filter((row) => row.status === 'ready').length - keepers.length} still ready`,
     );
 
-    const second = await system.spawnApi(QUICK_REAPING);
+    const second = system.api;
+    await second.start({ settings: QUICK_REAPING });
     const listed = await listedIds(second);
     for (const row of unfinished) expect(listed).not.toContain(row.id);
     await waitUntil(

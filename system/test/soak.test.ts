@@ -1,9 +1,4 @@
-import { Agent } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sounds } from '../src/db/schema.ts';
-import { wavTone } from './helpers/audio.ts';
-import { type ChildApi, sleep, waitUntil } from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
+import { wavTone } from '@cloud-sound/server/testing/audio';
 import {
   type Footprint,
   footprintOf,
@@ -11,7 +6,12 @@ import {
   RequestTally,
   settledFootprint,
   watchFootprint,
-} from './helpers/load.ts';
+} from '@cloud-sound/server/testing/load';
+import { sleep, waitUntil } from '@cloud-sound/server/testing/wait';
+import type { Program } from '@cloud-sound/system';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * Issue 6, load and soak: 100 clients listing, 10 uploading and 5 deleting at once against the
@@ -54,12 +54,16 @@ const RSS_MARGIN = (process.env.TEST_DATABASE_URL ? 160 : 224) * MiB;
 /** What each kind of request must be answered; anything else (5xx, 4xx, a reset) fails. */
 const EXPECTED = { list: ['200'], 'own list': ['200'], upload: ['201'], delete: ['204'] };
 
-let system: ChildSystem;
-let api: ChildApi;
+let system: TestSystem;
+let api: Program<'api'>;
 beforeAll(async () => {
   // Warnings and errors only: a log line per request would cost the API more than the request.
-  system = await startChildSystem({ LOG_LEVEL: 'warn' });
-  api = await system.spawnApi({ NODE_OPTIONS: GC_PROBE_NODE_OPTIONS });
+  // The garbage-collection probe preloaded, for settledFootprint.
+  system = await startTestSystem({
+    api: { LOG_LEVEL: 'warn' },
+    apiNodeArgs: [GC_PROBE_NODE_OPTIONS],
+  });
+  api = system.api;
 });
 afterAll(() => system?.close());
 
@@ -203,7 +207,7 @@ describe(`${SOAK_SECONDS} s of ${LISTERS} listing, ${UPLOADERS} uploading and ${
     'answers every request as expected, stays up, returns to its baseline footprint, audits clean',
     async () => {
       const users: number[] = [];
-      for (let i = 0; i < UPLOADERS; i++) users.push(await system.backends.createUser());
+      for (let i = 0; i < UPLOADERS; i++) users.push(await system.createUser());
 
       // Warm up with the same mix, so the baseline holds the pools and code a running API has.
       const warmUp = new RequestTally();
@@ -246,8 +250,8 @@ describe(`${SOAK_SECONDS} s of ${LISTERS} listing, ${UPLOADERS} uploading and ${
       expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes + RSS_MARGIN);
 
       // Stopped cleanly, the API leaves exactly the sounds uploaded and not deleted, all whole.
-      expect((await api.stop('SIGTERM')).code).toBe(0);
-      const rows = await system.withDatabase((db) => db.select().from(sounds));
+      expect((await api.kill('SIGTERM')).code).toBe(0);
+      const rows = await system.readSounds();
       const uploaded = warmUp.total('upload') + tally.total('upload');
       const deleted = warmUp.total('delete') + tally.total('delete');
       expect(rows.length).toBe(uploaded - deleted);

@@ -1,7 +1,7 @@
+import { PNG_BYTES, wavHeader } from '@cloud-sound/server/testing/audio';
+import type { Program } from '@cloud-sound/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PNG_BYTES, wavHeader } from './helpers/audio.ts';
-import type { ChildApi } from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * Issue 10, finding 6: an upload refused early (bad or unknown user, not audio, too large,
@@ -17,21 +17,32 @@ const MiB = 1024 * KiB;
 const SIZES = [KiB, 2 * MiB, 50 * MiB];
 const TRIES = 5;
 
-let system: ChildSystem;
-let api: ChildApi;
-let rateLimitedApi: ChildApi;
+type Api = Program<'api'>;
+
+let system: TestSystem;
+/** A second API on the same user_api and file_store, allowed one upload per address. */
+let rateLimitedSystem: TestSystem;
+let api: Api;
+let rateLimitedApi: Api;
 let userId: number;
 const filler = Buffer.alloc(50 * MiB);
 
 beforeAll(async () => {
-  system = await startChildSystem({ MAX_UPLOAD_BYTES: String(MiB) });
-  api = await system.spawnApi();
-  rateLimitedApi = await system.spawnApi({ RATE_LIMIT_UPLOADS: '1' });
-  userId = await system.backends.createUser();
+  system = await startTestSystem({ api: { MAX_UPLOAD_BYTES: String(MiB) } });
+  api = system.api;
+  rateLimitedSystem = await startTestSystem({
+    api: { MAX_UPLOAD_BYTES: String(MiB), RATE_LIMIT_UPLOADS: '1' },
+    sharing: system,
+  });
+  rateLimitedApi = rateLimitedSystem.api;
+  userId = await system.createUser();
   // Spends the one upload rateLimitedApi allows this address.
   await post(rateLimitedApi, '/sounds', { 'x-user-id': 'abc' }, multipart(PNG_BYTES, KiB));
 }, 60_000);
-afterAll(() => system?.close());
+afterAll(async () => {
+  await rateLimitedSystem?.close();
+  await system?.close();
+});
 
 /** A multipart upload of `size` bytes in total: `head`, then zeros. */
 function multipart(head: Buffer, size: number): { type: string; body: Uint8Array } {
@@ -53,7 +64,7 @@ function json(size: number): { type: string; body: Uint8Array } {
 }
 
 async function post(
-  target: ChildApi,
+  target: Api,
   path: string,
   headers: Record<string, string>,
   { type, body }: { type: string; body: Uint8Array },

@@ -1,18 +1,18 @@
 import { STATUS_CODES } from 'node:http';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wavTone } from './helpers/audio.ts';
-import type { ChildApi } from './helpers/child.ts';
-import { type ChildSystem, startChildSystem } from './helpers/child-system.ts';
+import { wavTone } from '@cloud-sound/server/testing/audio';
 import {
   type FuzzContext,
   type OpenApiDocument,
   type Operation,
   operationsOf,
   requestsFor,
-} from './helpers/fuzz-requests.ts';
-import { json, uploadSound } from './helpers/http.ts';
-import { type RawAnswer, type RawRequest, sendRaw } from './helpers/raw-http.ts';
+} from '@cloud-sound/server/testing/fuzz-requests';
+import { json, uploadSound } from '@cloud-sound/server/testing/http';
+import { type RawAnswer, type RawRequest, sendRaw } from '@cloud-sound/server/testing/raw-http';
+import type { Program } from '@cloud-sound/system';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from './helpers/test-system.ts';
 
 /**
  * Issue 6, fuzzing: requests generated from the API's own OpenAPI document (every operation;
@@ -35,8 +35,8 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-let system: ChildSystem;
-let api: ChildApi;
+let system: TestSystem;
+let api: Program<'api'>;
 let context: FuzzContext;
 let operations: Operation[];
 const tally = {
@@ -46,12 +46,9 @@ const tally = {
 let startedAt = 0;
 
 beforeAll(async () => {
-  system = await startChildSystem({ LOG_LEVEL: 'warn' });
-  api = await system.spawnApi();
-  const [userId, otherUserId] = [
-    await system.backends.createUser(),
-    await system.backends.createUser(),
-  ];
+  system = await startTestSystem({ api: { LOG_LEVEL: 'warn' } });
+  api = system.api;
+  const [userId, otherUserId] = [await system.createUser(), await system.createUser()];
   // Sounds of both users, so deletes meet their owner and strangers, and reads find audio.
   const soundIds: string[] = [];
   for (const owner of [userId, userId, otherUserId]) {
@@ -144,7 +141,7 @@ describe('requests generated from the OpenAPI document', () => {
       .split('\n')
       .filter((line) => /"level":(50|60)/.test(line) || /unhandled|uncaught/i.test(line));
     expect(errors).toEqual([]);
-    expect((await api.stop('SIGTERM')).code).toBe(0);
+    expect((await api.kill('SIGTERM')).code).toBe(0);
     await system.expectConsistent();
   });
 });
