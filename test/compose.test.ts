@@ -4,15 +4,17 @@
 // `docker compose up`.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadConfig as loadFileStoreConfig } from '@cloud-sound/file-store/settings';
+import { loadConfig as loadServerConfig } from '@cloud-sound/server/settings';
+import { loadConfig as loadUserApiConfig } from '@cloud-sound/user-api/settings';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig as loadFileStoreConfig } from '../backends/file-store/src/config.ts';
-import { loadConfig as loadUserApiConfig } from '../backends/user-api/src/config.ts';
 import { checkDockerfiles, composeBuilds } from '../scripts/check-dockerfiles.ts';
-import { loadConfig as loadServerConfig } from '../server/src/config.ts';
 
 interface Service {
   image?: string;
+  profiles?: string[];
+  command?: string[];
   build?: { context?: string; dockerfile?: string; args?: Record<string, unknown> };
   environment?: Record<string, unknown> | string[];
   ports?: Array<string | number>;
@@ -30,11 +32,16 @@ const compose = parse(readFileSync(composePath, 'utf8')) as {
 };
 const services = compose.services;
 
-/** Each Node program in compose and the settings parser it runs at start-up. */
+/** Each Node program in compose that serves HTTP, and the settings parser it runs at start-up. */
 const nodeServices: Record<string, (env: Record<string, string>) => object> = {
   user_api: loadUserApiConfig,
   file_store: loadFileStoreConfig,
   api: loadServerConfig,
+};
+/** The processing worker reads the API's settings, and serves no HTTP. */
+const parsers: Record<string, (env: Record<string, string>) => object> = {
+  ...nodeServices,
+  worker: loadServerConfig,
 };
 
 /** Postgres listens on its standard port; the Node services on their PORT setting. */
@@ -67,7 +74,7 @@ function environmentOf(name: string): Record<string, string> {
  * the test's own environment (PORT, DATABASE_URL…) must not fill in or hide anything.
  */
 function parseSettings(name: string): Record<string, unknown> {
-  const loadConfig = nodeServices[name];
+  const loadConfig = parsers[name];
   if (!loadConfig) throw new Error(`no settings parser for "${name}"`);
   const saved = process.env;
   process.env = {};
@@ -102,8 +109,34 @@ function publishedPorts(name: string): Array<{ host: number; container: number }
 }
 
 describe('docker-compose.yml', () => {
-  it('defines the five services of the system', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'db', 'file_store', 'user_api', 'web']);
+  it('defines the five services of the system, and a worker in a profile of its own', () => {
+    const always = Object.entries(services).filter(([, definition]) => !definition.profiles);
+    expect(always.map(([name]) => name).sort()).toEqual([
+      'api',
+      'db',
+      'file_store',
+      'user_api',
+      'web',
+    ]);
+    expect(service('worker').profiles).toEqual(['worker']);
+  });
+
+  describe('worker', () => {
+    it("has an environment the API's settings parser accepts, naming only what it knows", () => {
+      const known = Object.keys(parseSettings('worker'));
+      const unknown = Object.keys(environmentOf('worker')).filter((key) => !known.includes(key));
+      expect(unknown).toEqual([]);
+    });
+
+    it('runs the worker entry of the API image, on the API’s database and file store', () => {
+      expect(service('worker').build).toEqual(service('api').build);
+      expect(service('worker').command).toEqual(['node', 'src/worker.ts']);
+      const worker = parseSettings('worker');
+      const api = parseSettings('api');
+      expect(worker.DATABASE_URL).toBe(api.DATABASE_URL);
+      expect(worker.FILE_STORE_URL).toBe(api.FILE_STORE_URL);
+      expect(Number(worker.PROCESSING_CONCURRENCY)).toBeGreaterThan(0);
+    });
   });
 
   describe.each(Object.keys(nodeServices))('%s environment', (name) => {
@@ -217,7 +250,10 @@ describe('docker-compose.yml', () => {
 
   it('gives every service a health check and starts dependants only once they are healthy', () => {
     for (const [name, definition] of Object.entries(services)) {
-      expect(definition.healthcheck?.test, `${name} has no healthcheck`).toBeDefined();
+      // The worker answers no HTTP: its dependencies' health is what it needs.
+      if (name !== 'worker') {
+        expect(definition.healthcheck?.test, `${name} has no healthcheck`).toBeDefined();
+      }
       expect(definition.healthcheck?.disable).not.toBe(true);
       const dependsOn = definition.depends_on ?? {};
       expect(Array.isArray(dependsOn), `${name} depends_on needs conditions`).toBe(false);
@@ -239,6 +275,7 @@ describe('docker-compose.yml', () => {
       user_api: root,
       file_store: root,
       api: root,
+      worker: root,
       web: root,
     });
     for (const build of builds) expect(existsSync(build.dockerfile), build.dockerfile).toBe(true);

@@ -23,6 +23,7 @@ import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
 import linger from './plugins/linger.ts';
 import openapi from './plugins/openapi.ts';
+import processing from './plugins/processing.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import security from './plugins/security.ts';
 import soundsService from './plugins/sounds.ts';
@@ -110,6 +111,7 @@ export async function buildApp(
   await app.register(backends);
   await app.register(audioCheck);
   await app.register(auth);
+  await app.register(processing);
   await app.register(soundsService);
 
   await app.register(healthRoutes);
@@ -117,4 +119,17 @@ export async function buildApp(
   await app.register(userRoutes);
   await app.register(soundRoutes);
   return app;
+}
+
+/**
+ * The processing worker: the same settings, database and backends as the API, and its job
+ * runner, without HTTP routes or a listening socket (see worker.ts).
+ */
+export async function buildWorker(config: Config): Promise<FastifyInstance> {
+  const worker = Fastify({ logger: { level: config.LOG_LEVEL } });
+  await worker.register(configPlugin, { config });
+  await worker.register(db);
+  await worker.register(backends);
+  await worker.register(processing);
+  return worker;
 }

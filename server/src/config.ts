@@ -68,6 +68,26 @@ const ConfigSchema = Type.Object({
   MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 16, default: 64 }),
   MEDIA_CHECK_MAX_BYTES: Type.Integer({ minimum: 64 * 1024, default: 16 * 1024 * 1024 }),
   MEDIA_CHECK_THREADS: Type.Integer({ minimum: 1, default: 2 }),
+  /**
+   * Processing (waveform, listening rendition, exact duration) with ffmpeg: jobs run at once in
+   * this process (0: none here, a worker process does them), how often an idle runner looks for
+   * due jobs, attempts before a sound is `failed`, the wait before the second attempt (doubling
+   * after), and each attempt's budget: wall time, CPU time and memory of its ffmpeg.
+   */
+  PROCESSING_CONCURRENCY: Type.Integer({ minimum: 0, default: 1 }),
+  PROCESSING_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  PROCESSING_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 3 }),
+  PROCESSING_RETRY_DELAY_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /**
+   * A claimed job's lease, renewed every third of it while its attempt runs: after a crash,
+   * another process takes the job over once this has passed.
+   */
+  PROCESSING_LEASE_MS: Type.Integer({ minimum: 300, default: 30_000 }),
+  PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 600_000 }),
+  PROCESSING_CPU_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  PROCESSING_MEMORY_MB: Type.Integer({ minimum: 64, default: 1024 }),
+  /** The ffmpeg to run (a name on PATH or a path). */
+  FFMPEG_PATH: Type.String({ minLength: 1, default: 'ffmpeg' }),
   /** How long listing pages and sound lookups may be answered from memory (0: never). This
    *  replica's own uploads and deletes show at once; other replicas' within this time. */
   READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),

@@ -186,7 +186,8 @@ describe('the database dying after committing the publish, before answering it',
       userId: uploader,
       dataBytes: 256 * 1024,
       // Every byte of the file is on its way, the multipart epilogue (which lets the API
-      // publish) not yet. The publish is the one UPDATE then (no heartbeat runs here).
+      // publish) not yet. The publish (one statement: update the row and insert its processing
+      // job, then select it) is the only statement then (no heartbeat runs here).
       beforeChunk: async (sent) => {
         if (crashed || sent < 44 + 256 * 1024) return;
         await waitUntil('the upload row', async () => {
@@ -195,8 +196,8 @@ describe('the database dying after committing the publish, before answering it',
         });
         await proxy.set({
           mode: 'crash-before-reply',
-          // The reply carrying the UPDATE's CommandComplete: it has committed.
-          matches: (reply) => reply.includes('UPDATE 1'),
+          // The reply carrying the publish's CommandComplete: it has committed.
+          matches: (reply) => reply.includes('SELECT 1'),
         });
         crashed = true;
       },

@@ -26,6 +26,8 @@ describe('health', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       checks: { database: 'ok', userApi: 'ok', fileStore: 'ok' },
+      // The test system processes nothing (PROCESSING_CONCURRENCY=0).
+      processing: 'off',
     });
   });
 

@@ -152,11 +152,14 @@ describe('rate limits', () => {
         .map(([method]) => `${method} ${path}`),
     );
     // Registering and uploading (rate limits), anything that checks a user id (failed
-    // identity checks), and playback (concurrent streams per address).
+    // identity checks), and a sound's files (concurrent transfers per address).
     expect(limited.sort()).toEqual([
       'delete /sounds/{id}',
       'get /me',
       'get /sounds/{id}/audio',
+      'get /sounds/{id}/stream',
+      'get /sounds/{id}/waveform',
+      'patch /sounds/{id}',
       'post /sounds',
       'post /users',
     ]);

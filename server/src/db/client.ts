@@ -34,18 +34,25 @@ export async function openDatabase(options: {
    * (then the query fails, see isDatabaseUnavailable). Unset: no client-side deadline.
    */
   timeoutMs?: number | undefined;
+  /** The migrations to apply (the repository's `drizzle/` unless a test upgrades in steps). */
+  migrationsDir?: string;
 }): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.timeoutMs);
-  return openPglite(join(options.dataDir, 'pglite'));
+  const migrations = options.migrationsDir ?? MIGRATIONS_DIR;
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.timeoutMs, migrations);
+  return openPglite(join(options.dataDir, 'pglite'), migrations);
 }
 
-async function openPostgres(url: string, timeoutMs: number | undefined): Promise<DatabaseHandle> {
+async function openPostgres(
+  url: string,
+  timeoutMs: number | undefined,
+  migrations: string,
+): Promise<DatabaseHandle> {
   // One dedicated connection: an advisory lock belongs to the session that took it.
   const { drizzle, migrate } = postgresDrizzle();
   const migrator = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await migrator`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migrate(drizzle(migrator), { migrationsFolder: MIGRATIONS_DIR });
+    await migrate(drizzle(migrator), { migrationsFolder: migrations });
   } finally {
     await migrator.end({ timeout: 5 });
   }
@@ -78,14 +85,14 @@ function poolOptions(url: string, timeoutMs: number | undefined) {
   };
 }
 
-async function openPglite(dir: string): Promise<DatabaseHandle> {
+async function openPglite(dir: string, migrations: string): Promise<DatabaseHandle> {
   await mkdir(dir, { recursive: true });
   // Loaded only here: a server that uses Postgres never pays for the embedded database.
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle, migrate } = pgliteDrizzle();
   const client = await PGlite.create(dir);
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  await migrate(db, { migrationsFolder: migrations });
   return {
     db: db as unknown as Database,
     driver: 'pglite',

@@ -17,6 +17,7 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const service = createSoundsService({
+      onPublished: () => fastify.processing.wake(),
       db: fastify.db,
       fileStore: fastify.fileStore,
       audioCheck: fastify.audioCheck,
@@ -47,5 +48,5 @@ export default fp(
       await running?.catch(() => {});
     });
   },
-  { name: 'sounds', dependencies: ['config', 'db', 'backends', 'audio-check'] },
+  { name: 'sounds', dependencies: ['config', 'db', 'backends', 'audio-check', 'processing'] },
 );

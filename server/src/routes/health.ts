@@ -5,9 +5,20 @@ const CheckResult = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
   checks: Type.Object({ database: CheckResult, userApi: CheckResult, fileStore: CheckResult }),
+  processing: Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('off')], {
+    description:
+      'ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it.',
+  }),
 });
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const processingState = async () => {
+    if (fastify.config.PROCESSING_CONCURRENCY === 0) return 'off' as const;
+    return (await fastify.processing.ffmpegAvailable())
+      ? ('ok' as const)
+      : ('unavailable' as const);
+  };
+
   fastify.get(
     '/health',
     {
@@ -47,6 +58,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',
         checks: { database, userApi, fileStore },
+        processing: await processingState(),
       });
     },
   );

@@ -2,13 +2,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
 import type { Database } from '../db/client.ts';
 import { Errors } from '../lib/errors.ts';
+import { deleteSoundFiles } from './files.ts';
 import { deleteSoundRow, findReadySound, markSoundDeleting } from './repository.ts';
 
 /**
- * DELETE /sounds/:id, the delete flow of docs/architecture.md: owner check, `ready → deleting` (the sound
- * leaves every listing at once), delete the file, delete the row. When file_store fails the
- * row stays `deleting` and the reaper retries; the delete has still been accepted, since the
- * sound can no longer be listed, played or deleted twice.
+ * DELETE /sounds/:id, the delete flow of docs/architecture.md: owner check, `ready → deleting`
+ * (the sound leaves every listing at once), delete its files (the original and its
+ * derivatives), delete the row. When file_store fails the row stays `deleting` and the reaper
+ * retries; the delete has still been accepted, since the sound can no longer be listed, played
+ * or deleted twice.
  */
 export async function deleteSound(
   deps: {
@@ -31,7 +33,7 @@ export async function deleteSound(
   deps.onUnlisted();
 
   try {
-    await deps.fileStore.deleteSoundFile(claimed.storageKey);
+    await deleteSoundFiles(deps.db, deps.fileStore, claimed);
   } catch (error) {
     deps.log.warn({ err: error, soundId }, 'file_store refused a delete; the reaper will retry');
     return;

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
 import type { Database } from '../db/client.ts';
+import { deleteSoundFiles } from './files.ts';
 import { claimStaleSound, deleteSoundRow } from './repository.ts';
 
 export interface ReaperDependencies {
@@ -13,7 +14,7 @@ export interface ReaperDependencies {
 
 /**
  * Finishes what a crash or an outage left half-done: an abandoned upload is undone and an
- * unfinished delete is completed, both by deleting the file and then the row. Rows are claimed
+ * unfinished delete is completed, both by deleting its files and then the row. Rows are claimed
  * one at a time with a lease, so any number of API replicas can reap side by side.
  * Returns how many rows it removed; stops early (leaving the rest for the next run) when
  * file_store fails.
@@ -27,7 +28,7 @@ export async function reapUnfinishedSounds(
     const row = await claimStaleSound(deps.db, deps.staleAfterMs);
     if (!row) break;
     try {
-      await deps.fileStore.deleteSoundFile(row.storageKey);
+      await deleteSoundFiles(deps.db, deps.fileStore, row);
     } catch (error) {
       deps.log.warn({ err: error, soundId: row.id }, 'reaper could not delete a file; will retry');
       break;

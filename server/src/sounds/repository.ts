@@ -33,29 +33,29 @@ export async function touchSound(db: Database, id: string): Promise<void> {
 }
 
 /**
- * `uploading → ready`, with the sound's processing job, in one transaction; the published time
- * orders the listing. Undefined if the row is gone.
+ * `uploading → ready`, with the sound's processing job, in one statement (so no publish ever
+ * lacks its job); the published time orders the listing. Undefined if the row is gone.
  */
 export async function publishSound(
   db: Database,
   row: Pick<SoundRow, 'id' | 'filename'>,
   values: { title: string; size: number; contentType: string; durationMs: number | null },
 ): Promise<SoundRow | undefined> {
-  return db.transaction(async (tx) => {
-    const [published] = await tx
-      .update(sounds)
-      .set({
-        ...values,
-        searchText: searchTextOf({ title: values.title, filename: row.filename }),
-        status: 'ready',
-        createdAt: sql`now()`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(sounds.id, row.id), eq(sounds.status, 'uploading')))
-      .returning();
-    if (published) await tx.insert(processingJobs).values({ soundId: published.id });
-    return published;
-  });
+  const published = await db.execute(sql`
+    with published as (
+      update ${sounds}
+      set title = ${values.title}, size = ${values.size}, content_type = ${values.contentType},
+          duration_ms = ${values.durationMs},
+          search_text = ${searchTextOf({ title: values.title, filename: row.filename })},
+          status = 'ready', created_at = now(), updated_at = now()
+      where ${sounds.id} = ${row.id} and ${sounds.status} = 'uploading'
+      returning ${sounds.id} as id
+    ), job as (
+      insert into ${processingJobs} (sound_id) select id from published
+    )
+    select id from published`);
+  const [first] = Array.isArray(published) ? published : (published as { rows: unknown[] }).rows;
+  return first ? findSoundById(db, row.id) : undefined;
 }
 
 /** A new title for a listed sound; undefined if it is not (or no longer) listed. */
@@ -69,6 +69,12 @@ export async function renameSound(
     .set({ title, searchText: searchTextOf({ title, filename: sound.filename }) })
     .where(and(eq(sounds.id, sound.id), eq(sounds.status, 'ready')))
     .returning();
+  return row;
+}
+
+/** A sound in any state (processing needs to know whether it is still `ready`). */
+export async function findSoundById(db: Database, id: string): Promise<SoundRow | undefined> {
+  const [row] = await db.select().from(sounds).where(eq(sounds.id, id));
   return row;
 }
 

@@ -69,6 +69,8 @@ export interface SoundsService {
 }
 
 export interface SoundsServiceDependencies {
+  /** Called once a sound is published, its processing job waiting. */
+  onPublished(): void;
   db: Database;
   fileStore: FileStore;
   audioCheck: AudioCheck;
@@ -146,6 +148,7 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
       });
       forgetReads();
+      deps.onPublished();
       return row;
     },
 

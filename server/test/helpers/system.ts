@@ -58,6 +58,8 @@ export async function startSystem(
     FILE_STORE_URL: backends.fileStore.url,
     PUBLIC_URL: 'http://cloud-sound.test',
     LOG_LEVEL: 'silent',
+    // Processing (ffmpeg for every upload) runs only in the tests about it.
+    PROCESSING_CONCURRENCY: '0',
     // Every test talks from 127.0.0.1; only the tests of the per-address limits want them.
     RATE_LIMIT_USER_CREATIONS: '1000000',
     RATE_LIMIT_UPLOADS: '1000000',

@@ -39,11 +39,13 @@ export type SoundRow = Awaited<ReturnType<Database['query']['sounds']['findMany'
 
 /**
  * Every request of a test comes from 127.0.0.1: the per-address limits are lifted unless a
- * test sets them. Audio URLs name a host of their own.
+ * test sets them. Audio URLs name a host of their own. Processing (ffmpeg for every upload)
+ * runs only where a test turns it on.
  */
 const TEST_API_SETTINGS: ProgramSettings['api'] = {
   PUBLIC_URL: 'http://cloud-sound.test',
   LOG_LEVEL: 'info',
+  PROCESSING_CONCURRENCY: '0',
   RATE_LIMIT_USER_CREATIONS: '1000000',
   RATE_LIMIT_UPLOADS: '1000000',
   RATE_LIMIT_FAILED_IDENTITY_CHECKS: '1000000',

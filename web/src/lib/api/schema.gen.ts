@@ -73,6 +73,8 @@ export interface paths {
                                 userApi: "ok" | "unavailable";
                                 fileStore: "ok" | "unavailable";
                             };
+                            /** @description ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it. */
+                            processing: "ok" | "unavailable" | "off";
                         };
                     };
                 };
@@ -89,6 +91,8 @@ export interface paths {
                                 userApi: "ok" | "unavailable";
                                 fileStore: "ok" | "unavailable";
                             };
+                            /** @description ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it. */
+                            processing: "ok" | "unavailable" | "off";
                         };
                     };
                 };

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.ts';
+import { and, asc, eq, isNull, lt, lte, or, sql } from '../db/orm.ts';
+import { processingJobs, sounds } from '../db/schema.ts';
+
+/**
+ * The SQL of processing jobs (see the `processing_jobs` table): claim one with a lease, record
+ * what the attempt writes, and end it — done, to be retried, or failed — only while holding the
+ * lease's token, so that of two workers that believe they hold a job only one records a result.
+ */
+
+export interface ClaimedJob {
+  soundId: string;
+  token: string;
+  attempts: number;
+  /** Derivatives a crashed earlier attempt may have left: to remove before starting. */
+  leftoverKeys: string[];
+}
+
+/** Claims the job due longest (or undefined): a lease of `leaseMs` and a fresh token. */
+export async function claimJob(db: Database, leaseMs: number): Promise<ClaimedJob | undefined> {
+  const token = randomUUID();
+  const due = db
+    .select({ soundId: processingJobs.soundId })
+    .from(processingJobs)
+    .where(
+      and(
+        lte(processingJobs.runAfter, sql`now()`),
+        or(isNull(processingJobs.leaseUntil), lt(processingJobs.leaseUntil, sql`now()`)),
+      ),
+    )
+    .orderBy(asc(processingJobs.runAfter))
+    .limit(1)
+    .for('update', { skipLocked: true });
+  // The keys before this claim are read in the same statement that overwrites them.
+  const result = await db.execute(sql`
+    with previous as (
+      select ${processingJobs.soundId} as sound_id, ${processingJobs.streamKey} as stream_key,
+             ${processingJobs.waveformKey} as waveform_key
+      from ${processingJobs} where ${processingJobs.soundId} = (${due})
+    )
+    update ${processingJobs}
+    set attempts = ${processingJobs.attempts} + 1,
+        lease_until = now() + make_interval(secs => ${leaseMs / 1000}),
+        lease_token = ${token}, stream_key = null, waveform_key = null
+    from previous
+    where ${processingJobs.soundId} = previous.sound_id
+    returning ${processingJobs.soundId} as sound_id, ${processingJobs.attempts} as attempts,
+              previous.stream_key as old_stream_key, previous.waveform_key as old_waveform_key`);
+  const [row] = rowsOf<{
+    sound_id: string;
+    attempts: number;
+    old_stream_key: string | null;
+    old_waveform_key: string | null;
+  }>(result);
+  if (!row) return undefined;
+  return {
+    soundId: row.sound_id,
+    token,
+    attempts: Number(row.attempts),
+    leftoverKeys: [row.old_stream_key, row.old_waveform_key].filter(
+      (key): key is string => key !== null,
+    ),
+  };
+}
+
+/** Extends the lease of a job still being worked on. False when it was lost meanwhile. */
+export async function renewLease(db: Database, job: ClaimedJob, leaseMs: number): Promise<boolean> {
+  const renewed = await db
+    .update(processingJobs)
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where(and(eq(processingJobs.soundId, job.soundId), eq(processingJobs.leaseToken, job.token)))
+    .returning({ soundId: processingJobs.soundId });
+  return renewed.length > 0;
+}
+
+/** Records the keys this attempt is about to write. False when the lease was lost. */
+export async function recordKeys(
+  db: Database,
+  job: ClaimedJob,
+  keys: { streamKey: string | null; waveformKey: string },
+): Promise<boolean> {
+  const updated = await db
+    .update(processingJobs)
+    .set(keys)
+    .where(and(eq(processingJobs.soundId, job.soundId), eq(processingJobs.leaseToken, job.token)))
+    .returning({ soundId: processingJobs.soundId });
+  return updated.length > 0;
+}
+
+export interface Derivatives {
+  streamKey: string;
+  streamContentType: string;
+  streamSize: number;
+  waveformKey: string;
+  durationMs: number;
+}
+
+/**
+ * The job is done: its row goes and the sound gets its derivatives, in one statement. False
+ * when the lease was lost or the sound is no longer `ready` (being deleted): the caller then
+ * removes what it wrote.
+ */
+export async function completeJob(
+  db: Database,
+  job: ClaimedJob,
+  results: Derivatives,
+): Promise<boolean> {
+  const rows = await db.execute(sql`
+    with done as (
+      delete from ${processingJobs}
+      where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
+      returning ${processingJobs.soundId} as sound_id
+    )
+    update ${sounds}
+    set processing = 'ready', processing_error = null,
+        stream_key = ${results.streamKey}, stream_content_type = ${results.streamContentType},
+        stream_size = ${results.streamSize}, waveform_key = ${results.waveformKey},
+        duration_ms = ${results.durationMs}
+    from done
+    where ${sounds.id} = done.sound_id and ${sounds.status} = 'ready'
+    returning ${sounds.id}`);
+  return rowsOf(rows).length > 0;
+}
+
+/** The sound cannot be processed: it keeps its original, with `processing: failed`. */
+export async function failJob(db: Database, job: ClaimedJob, reason: string): Promise<boolean> {
+  const rows = await db.execute(sql`
+    with done as (
+      delete from ${processingJobs}
+      where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
+      returning ${processingJobs.soundId} as sound_id
+    )
+    update ${sounds} set processing = 'failed', processing_error = ${reason}
+    from done where ${sounds.id} = done.sound_id
+    returning ${sounds.id}`);
+  return rowsOf(rows).length > 0;
+}
+
+/** Gives the job back, to be tried again after `delayMs`. */
+export async function retryJob(
+  db: Database,
+  job: ClaimedJob,
+  reason: string,
+  delayMs: number,
+): Promise<void> {
+  await db
+    .update(processingJobs)
+    .set({
+      runAfter: sql`now() + make_interval(secs => ${delayMs / 1000})`,
+      leaseUntil: null,
+      leaseToken: null,
+      streamKey: null,
+      waveformKey: null,
+      lastError: reason,
+    })
+    .where(and(eq(processingJobs.soundId, job.soundId), eq(processingJobs.leaseToken, job.token)));
+}
+
+/**
+ * Gives the job back at once, its attempt not counted (this process is stopping). The keys
+ * stay recorded for the next attempt to remove.
+ */
+export async function releaseJob(db: Database, job: ClaimedJob): Promise<void> {
+  await db
+    .update(processingJobs)
+    .set({ leaseUntil: null, leaseToken: null, attempts: sql`${processingJobs.attempts} - 1` })
+    .where(and(eq(processingJobs.soundId, job.soundId), eq(processingJobs.leaseToken, job.token)));
+}
+
+/** The job of a sound that is gone or going: nothing to process. */
+export async function dropJob(db: Database, job: ClaimedJob): Promise<void> {
+  await db
+    .delete(processingJobs)
+    .where(and(eq(processingJobs.soundId, job.soundId), eq(processingJobs.leaseToken, job.token)));
+}
+
+/** The derivative keys a sound's unfinished job has recorded (for its delete). */
+export async function pendingDerivativeKeys(db: Database, soundId: string): Promise<string[]> {
+  const [job] = await db
+    .select({ streamKey: processingJobs.streamKey, waveformKey: processingJobs.waveformKey })
+    .from(processingJobs)
+    .where(eq(processingJobs.soundId, soundId));
+  return [job?.streamKey, job?.waveformKey].filter((key): key is string => !!key);
+}
+
+/** The rows of a raw query, from either driver (postgres.js: an array; PGlite: `.rows`). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

@@ -1,0 +1,404 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileStore, fileStoreLimits } from '../src/backends/file-store.ts';
+import { backendTimeouts } from '../src/backends/http.ts';
+import { loadConfig } from '../src/config.ts';
+import { createFfmpeg } from '../src/processing/ffmpeg.ts';
+import type { JobOutcome } from '../src/processing/process-sound.ts';
+import { createProcessingRunner } from '../src/processing/runner.ts';
+import { expectConsistent } from './helpers/audit.ts';
+import { json, uploadSound } from './helpers/http.ts';
+import { ffmpegAudio, ffmpegLavfi, ffprobe } from './helpers/media-files.ts';
+import { startSystem, type TestSystem } from './helpers/system.ts';
+import { waitUntil } from './helpers/wait.ts';
+
+/**
+ * Issue 12: every accepted format processed by the real ffmpeg into an exact duration, a
+ * waveform and a listening rendition; and what goes wrong — files that do not decode, files
+ * over the budget, ffmpeg missing, a delete while a job runs, two runners racing for the same
+ * jobs — leaves every sound listed and playable and nothing behind.
+ */
+
+interface SoundBody {
+  id: string;
+  durationMs: number | null;
+  processing: 'pending' | 'ready' | 'failed';
+  processingError: string | null;
+  waveformUrl: string | null;
+  streamUrl: string | null;
+}
+
+interface WaveformBody {
+  version: number;
+  channels: number;
+  sample_rate: number;
+  samples_per_pixel: number;
+  bits: number;
+  length: number;
+  data: number[];
+}
+
+const PROCESSING = {
+  PROCESSING_CONCURRENCY: '1',
+  PROCESSING_POLL_MS: '100',
+  PROCESSING_RETRY_DELAY_MS: '100',
+};
+
+async function upload(system: TestSystem, userId: number, bytes: Buffer, filename = 'sound') {
+  const response = await uploadSound(system.url, { userId, bytes, filename });
+  expect(response.status).toBe(201);
+  return json<SoundBody>(response);
+}
+
+/** The sound once its processing has ended (ready or failed). */
+async function processed(system: TestSystem, id: string, timeoutMs = 30_000): Promise<SoundBody> {
+  let sound: SoundBody | undefined;
+  await waitUntil(
+    `sound ${id} to be processed`,
+    async () => {
+      sound = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+      return sound.processing !== 'pending';
+    },
+    timeoutMs,
+  );
+  return sound as SoundBody;
+}
+
+const local = (system: TestSystem, url: string | null) =>
+  `${system.url}${new URL(url ?? '/none', 'http://x').pathname}`;
+
+describe('every accepted format', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem(PROCESSING);
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  const formats: Array<[string, () => Buffer]> = [
+    ['WAV', () => ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 5, channels: 2 })],
+    [
+      'MP3 at 192 kbit/s',
+      () => ffmpegAudio({ format: 'mp3', codec: 'libmp3lame', seconds: 5, args: ['-b:a', '192k'] }),
+    ],
+    ['Ogg Vorbis', () => ffmpegAudio({ format: 'ogg', codec: 'libvorbis', seconds: 5 })],
+    [
+      'Opus',
+      () => ffmpegAudio({ format: 'opus', codec: 'libopus', seconds: 5, sampleRate: 48000 }),
+    ],
+    ['FLAC', () => ffmpegAudio({ format: 'flac', codec: 'flac', seconds: 5 })],
+    ['M4A (AAC)', () => ffmpegAudio({ format: 'ipod', codec: 'aac', seconds: 5 })],
+    [
+      'WebM (Opus)',
+      () => ffmpegAudio({ format: 'webm', codec: 'libopus', seconds: 5, sampleRate: 48000 }),
+    ],
+    ['AIFF', () => ffmpegAudio({ format: 'aiff', codec: 'pcm_s16be', seconds: 5 })],
+  ];
+
+  it.each(formats)(
+    'turns %s into its exact length, a waveform and an MP3 rendition',
+    async (_name, make) => {
+      const sound = await processed(system, (await upload(system, userId, make())).id);
+      expect(sound).toMatchObject({ processing: 'ready', processingError: null });
+      // Five seconds, counted in decoded samples (encoders pad a few milliseconds).
+      expect(sound.durationMs).toBeGreaterThanOrEqual(4990);
+      expect(sound.durationMs).toBeLessThanOrEqual(5060);
+
+      const waveform = await json<WaveformBody>(await fetch(local(system, sound.waveformUrl)));
+      expect(waveform).toMatchObject({ version: 2, channels: 1, bits: 8 });
+      expect(waveform.length).toBeGreaterThanOrEqual(1000);
+      expect(waveform.length).toBeLessThanOrEqual(2000);
+      expect(waveform.data).toHaveLength(2 * waveform.length);
+      expect(waveform.length * waveform.samples_per_pixel).toBeGreaterThanOrEqual(
+        (waveform.sample_rate * (sound.durationMs as number)) / 1000 - waveform.samples_per_pixel,
+      );
+      // A tone (ffmpeg's sine is at an eighth of full scale), not silence.
+      expect(Math.max(...waveform.data)).toBeGreaterThan(8);
+
+      const stream = await fetch(local(system, sound.streamUrl));
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toBe('audio/mpeg');
+      const probe = ffprobe(Buffer.from(await stream.arrayBuffer()));
+      expect(probe.codec).toBe('mp3');
+      expect(probe.seconds).toBeCloseTo(5, 0);
+    },
+  );
+
+  it('serves an MP3 at or below 128 kbit/s as its own rendition', async () => {
+    const original = ffmpegAudio({
+      format: 'mp3',
+      codec: 'libmp3lame',
+      seconds: 3,
+      args: ['-b:a', '96k'],
+    });
+    const sound = await processed(system, (await upload(system, userId, original)).id);
+    expect(sound.processing).toBe('ready');
+    const stream = Buffer.from(await (await fetch(local(system, sound.streamUrl))).arrayBuffer());
+    expect(stream.equals(original)).toBe(true);
+  });
+
+  it('answers the rendition with Range, and the waveform as a file that never changes', async () => {
+    const bytes = ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 2 });
+    const sound = await processed(system, (await upload(system, userId, bytes)).id);
+    const range = await fetch(local(system, sound.streamUrl), { headers: { range: 'bytes=0-99' } });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('content-range')).toMatch(/^bytes 0-99\/\d+$/);
+    const waveform = await fetch(local(system, sound.waveformUrl));
+    expect(waveform.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(waveform.headers.get('cache-control')).toContain('immutable');
+    const etag = waveform.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await fetch(local(system, sound.waveformUrl), {
+      headers: { 'if-none-match': etag as string },
+    });
+    expect(again.status).toBe(304);
+  });
+
+  it('leaves a consistent system: every file accounted for', async () => {
+    await expectConsistent(system);
+  });
+});
+
+describe('sounds that cannot be processed', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem({
+      ...PROCESSING,
+      PROCESSING_MAX_ATTEMPTS: '2',
+      PROCESSING_CPU_SECONDS: '2',
+      PROCESSING_TIMEOUT_MS: '4000',
+    });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  async function expectFailedButPlayable(id: string, reason: RegExp): Promise<void> {
+    const sound = await processed(system, id);
+    expect(sound.processing).toBe('failed');
+    expect(sound.processingError).toMatch(reason);
+    expect(sound.streamUrl).toBeNull();
+    expect(sound.waveformUrl).toBeNull();
+    const listed = await json<{ items: Array<{ id: string }> }>(
+      await fetch(`${system.url}/sounds`),
+    );
+    expect(listed.items.map((item) => item.id)).toContain(id);
+    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
+    expect((await fetch(`${system.url}/sounds/${id}/stream`)).status).toBe(404);
+    expect((await fetch(`${system.url}/sounds/${id}/waveform`)).status).toBe(404);
+  }
+
+  it('marks a file whose frames decode to nothing as failed, with the reason', async () => {
+    // ADTS frame headers the upload check accepts, around payloads no AAC decoder takes.
+    const aac = ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 2 });
+    const garbled = Buffer.from(aac);
+    let at = 0;
+    while (at + 7 < garbled.length) {
+      const length =
+        (((garbled[at + 3] as number) & 0x03) << 11) |
+        ((garbled[at + 4] as number) << 3) |
+        ((garbled[at + 5] as number) >> 5);
+      garbled.fill(0xa5, at + 7, at + length);
+      at += length;
+    }
+    const { id } = await upload(system, userId, garbled, 'garbled.aac');
+    await expectFailedButPlayable(id, /could not be decoded|no audio that decodes/);
+  });
+
+  it('marks a truncated FLAC as failed, and keeps its original playable as far as it goes', async () => {
+    const flac = ffmpegAudio({ format: 'flac', codec: 'flac', seconds: 4, signal: 'noise' });
+    const { id } = await upload(system, userId, flac.subarray(0, flac.length / 2), 'cut.flac');
+    await expectFailedButPlayable(id, /could not be decoded/);
+  });
+
+  it('stops a file that would decode for hours at its budget', async () => {
+    // Six hours of silence: a small FLAC, but many seconds of CPU to decode and re-encode.
+    const long = ffmpegLavfi('anullsrc=r=8000:cl=mono', [
+      '-t',
+      '21600',
+      '-c:a',
+      'flac',
+      '-f',
+      'flac',
+    ]);
+    expect(long.length).toBeLessThan(8 * 1024 * 1024);
+    const started = performance.now();
+    const { id } = await upload(system, userId, long, 'hours.flac');
+    await expectFailedButPlayable(id, /budget/);
+    // Failed at once (a budget overrun is no reason to try again), within its budget.
+    expect(performance.now() - started).toBeLessThan(15_000);
+  }, 60_000);
+
+  it('leaves no derivative behind', async () => {
+    await expectConsistent(system);
+  });
+});
+
+describe('without ffmpeg', () => {
+  const binDir = mkdtempSync(join(tmpdir(), 'no-ffmpeg-'));
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem({ ...PROCESSING, FFMPEG_PATH: join(binDir, 'ffmpeg') });
+    userId = await system.createUser();
+  });
+  afterAll(async () => {
+    await system?.close();
+    rmSync(binDir, { recursive: true, force: true });
+  });
+
+  it('still takes uploads, says so on /ready, and processes them once ffmpeg is back', async () => {
+    const ready = await fetch(`${system.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', processing: 'unavailable' });
+
+    const bytes = ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 1 });
+    const { id } = await upload(system, userId, bytes);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const waiting = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+    expect(waiting.processing).toBe('pending');
+    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
+
+    const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg']).stdout.toString().trim();
+    symlinkSync(ffmpeg, join(binDir, 'ffmpeg'));
+    expect((await processed(system, id)).processing).toBe('ready');
+    expect(await (await fetch(`${system.url}/ready`)).json()).toMatchObject({ processing: 'ok' });
+  });
+});
+
+describe('a delete while the job runs', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem(PROCESSING);
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  it('leaves neither the sound nor any derivative behind', async () => {
+    const outcomes: JobOutcome[] = [];
+    system.api.processing.onOutcome((_id, outcome) => outcomes.push(outcome));
+    // Long enough (4 minutes of noise) that the job is still running when the delete comes.
+    const bytes = ffmpegAudio({
+      format: 'wav',
+      codec: 'pcm_s16le',
+      seconds: 240,
+      signal: 'noise',
+      sampleRate: 22050,
+    });
+    const { id } = await upload(system, userId, bytes);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const deleted = await fetch(`${system.url}/sounds/${id}`, {
+      method: 'DELETE',
+      headers: { 'x-user-id': String(userId) },
+    });
+    expect(deleted.status).toBe(204);
+    await waitUntil('the job to end', () => outcomes.length > 0, 30_000);
+    expect(outcomes).toEqual(['lost']);
+    expect(await system.countStoredFiles()).toBe(0);
+    await expectConsistent(system);
+  });
+});
+
+describe('runners racing for the same jobs', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    // The API's own runner stays off: the test's runners are the only ones.
+    system = await startSystem({ PROCESSING_CONCURRENCY: '0' });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  function runner(leaseMs: number) {
+    const config = loadConfig({});
+    const fileStore = createFileStore(
+      system.fileStore.url,
+      backendTimeouts(config),
+      fileStoreLimits(config),
+    );
+    const outcomes: Array<[string, JobOutcome]> = [];
+    const runner = createProcessingRunner({
+      db: system.api.db,
+      fileStore,
+      ffmpeg: createFfmpeg('ffmpeg', { timeoutMs: 60_000, cpuSeconds: 60, memoryMb: 1024 }),
+      log: system.api.log,
+      fileStoreUrl: system.fileStore.url,
+      maxAttempts: 3,
+      retryDelayMs: 100,
+      concurrency: 2,
+      pollMs: 50,
+      leaseMs,
+    });
+    runner.onOutcome((id, outcome) => outcomes.push([id, outcome]));
+    return { runner, outcomes, close: () => fileStore.close() };
+  }
+
+  it('processes every job exactly once across two runners (two replicas’ worth)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const bytes = ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 1 + i / 4 });
+      ids.push((await upload(system, userId, bytes)).id);
+    }
+    const [a, b] = [runner(60_000), runner(60_000)];
+    a.runner.start();
+    b.runner.start();
+    for (const id of ids) expect((await processed(system, id)).processing).toBe('ready');
+    await Promise.all([a.runner.stop(), b.runner.stop()]);
+    await Promise.all([a.close(), b.close()]);
+
+    const done = [...a.outcomes, ...b.outcomes].filter(([, outcome]) => outcome === 'done');
+    expect(done.map(([id]) => id).sort()).toEqual([...ids].sort());
+    // Each did some of the work.
+    expect(a.outcomes.length).toBeGreaterThan(0);
+    expect(b.outcomes.length).toBeGreaterThan(0);
+    await expectConsistent(system);
+  });
+
+  it('lets only the holder of the current lease record a result', async () => {
+    // The first runner's lease runs out while it works (as if it had stalled or been cut off
+    // from the database); the second claims the job anew and the first must give up.
+    const bytes = ffmpegAudio({
+      format: 'wav',
+      codec: 'pcm_s16le',
+      seconds: 240,
+      signal: 'noise',
+      sampleRate: 22050,
+    });
+    const { id } = await upload(system, userId, bytes);
+    // A short lease, so that its renewals (every third of it) notice the loss quickly.
+    const first = runner(1_500);
+    first.runner.start();
+    const query = async (text: string) => {
+      const result = await system.api.db.execute(text);
+      return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<
+        Record<string, unknown>
+      >;
+    };
+    await waitUntil('the first claim', async () => {
+      const [job] = await query(`select lease_token from processing_jobs where sound_id = '${id}'`);
+      return Boolean(job?.lease_token);
+    });
+    await query(`update processing_jobs set lease_until = now() - interval '1 second'`);
+    const second = runner(60_000);
+    second.runner.start();
+    expect((await processed(system, id, 60_000)).processing).toBe('ready');
+    await waitUntil(
+      'the first runner to give up',
+      () => first.outcomes.some(([soundId]) => soundId === id),
+      60_000,
+    );
+    await Promise.all([first.runner.stop(), second.runner.stop()]);
+    await Promise.all([first.close(), second.close()]);
+    // The lease that ran out was lost; of all attempts (the first runner has a second loop
+    // that may win the new claim) exactly one recorded the result.
+    expect(first.outcomes).toContainEqual([id, 'lost']);
+    const results = [...first.outcomes, ...second.outcomes].map(([, outcome]) => outcome);
+    expect(results.filter((outcome) => outcome === 'done')).toHaveLength(1);
+    await expectConsistent(system);
+  }, 90_000);
+});
