@@ -1,10 +1,19 @@
 /**
- * Query keys shared across features: uploads and deletes change the sound lists that the sounds
- * feature shows, so they must name the same keys.
+ * Query keys shared across features: uploads, renames and deletes change the sound lists that
+ * the sounds feature shows, so they must name the same keys.
  */
+export interface SoundListFilter {
+  /** One uploader's sounds, or everyone's (null). */
+  userId: number | null;
+  /** The search words; empty for no search. */
+  q: string;
+}
+
 export const soundsKeys = {
   all: ['sounds'] as const,
   lists: () => [...soundsKeys.all, 'list'] as const,
-  /** One listing: everyone's sounds (`userId` null) or one uploader's. */
-  list: (userId: number | null) => [...soundsKeys.lists(), { userId }] as const,
+  list: (filter: SoundListFilter) => [...soundsKeys.lists(), filter] as const,
+  details: () => [...soundsKeys.all, 'detail'] as const,
+  detail: (soundId: string) => [...soundsKeys.details(), soundId] as const,
+  waveform: (soundId: string) => [...soundsKeys.all, 'waveform', soundId] as const,
 };

@@ -1,4 +1,5 @@
 import type { Sound, SoundList } from '../lib/api/client.ts';
+import type { Limits } from '../lib/api/get-limits.ts';
 import { DEFAULT_API_URL } from '../lib/api-url.ts';
 
 /** The API the app talks to in tests (VITE_API_URL is unset there); MSW answers for it. */
@@ -53,4 +54,40 @@ export async function readMultipart(request: Request) {
     else fields[header[1]] = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
   }
   return { fields, files };
+}
+
+/** `GET /limits` as the API answers it (tests change what they need). */
+export function makeLimits(overrides: Partial<Limits> = {}): Limits {
+  return {
+    userId: { minimum: 1, maximum: 2_147_483_647 },
+    title: { maxLength: 200 },
+    page: { default: 20, maximum: 100 },
+    upload: {
+      maxBytes: 104_857_600,
+      formats: [
+        { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
+        { name: 'WAV', types: ['audio/wav', 'audio/x-wav'], extensions: ['.wav'] },
+        { name: 'FLAC', types: ['audio/flac'], extensions: ['.flac'] },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+/** A waveform as the API serves it: `length` min/max pairs. */
+export function makeWaveform(length = 100) {
+  const data: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const level = Math.round(100 * Math.abs(Math.sin(i / 7)));
+    data.push(-level, level);
+  }
+  return {
+    version: 2,
+    channels: 1,
+    sample_rate: 22_050,
+    samples_per_pixel: 256,
+    bits: 8,
+    length,
+    data,
+  };
 }

@@ -2,8 +2,23 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
+// jsdom has media elements but cannot play: play() and pause() only say what a browser says.
+if (typeof HTMLMediaElement !== 'undefined') {
+  HTMLMediaElement.prototype.play = function play(this: HTMLMediaElement) {
+    this.dispatchEvent(new Event('play'));
+    return Promise.resolve();
+  };
+  HTMLMediaElement.prototype.pause = function pause(this: HTMLMediaElement) {
+    this.dispatchEvent(new Event('pause'));
+  };
+  HTMLMediaElement.prototype.load = function load() {};
+}
+
 afterEach(() => {
   cleanup();
   // The session lives in localStorage: every test starts logged out.
   if (typeof localStorage !== 'undefined') localStorage.clear();
 });
+
+// wavesurfer.js draws on canvases jsdom does not have; the tests check what it was given.
+import './fake-wavesurfer.ts';

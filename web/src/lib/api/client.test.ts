@@ -23,9 +23,12 @@ describe('unwrap', () => {
   it('rejects with an ApiError carrying the status and the API code', async () => {
     server.use(
       http.delete(`${API}/sounds/:id`, () =>
-        HttpResponse.json(apiError(403, 'NOT_OWNER', 'Only the uploader may change or delete this sound'), {
-          status: 403,
-        }),
+        HttpResponse.json(
+          apiError(403, 'NOT_OWNER', 'Only the uploader may change or delete this sound'),
+          {
+            status: 403,
+          },
+        ),
       ),
     );
     const error = await unwrap(api.DELETE('/sounds/{id}', { params: { path: { id: 'x' } } })).catch(

@@ -50,11 +50,6 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
-/** True when the API could not be reached or says a service behind it is down. */
-export function isServerUnavailable(error: unknown): boolean {
-  return error instanceof ApiError && (error.status === 0 || error.status >= 500);
-}
-
 /** Words for the failures every feature shares; features word their own cases first. */
 export function describeApiError(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';

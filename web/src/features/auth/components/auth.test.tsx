@@ -40,13 +40,13 @@ function registerForm() {
 describe('logging in', () => {
   it('logs in once GET /me confirms the id, and keeps the id for the next visit', async () => {
     const { user } = renderAccount();
-    expect(screen.getByRole('status')).toHaveTextContent('Not logged in');
+    expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Not logged in');
 
     await user.type(within(loginForm()).getByLabelText('Your user id'), '7');
     await user.click(within(loginForm()).getByRole('button', { name: 'Log in' }));
 
     expect(await screen.findByText('user 7')).toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('Logged in as user 7');
+    expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Logged in as user 7');
     expect(screen.queryByRole('form', { name: 'Log in' })).not.toBeInTheDocument();
     expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBe('7');
   });
@@ -67,7 +67,9 @@ describe('logging in', () => {
   });
 
   it('explains what a user id is before asking the server', async () => {
-    const { user } = renderAccount();
+    const { user, queryClient } = renderAccount();
+    // The range comes from GET /limits.
+    await waitFor(() => expect(queryClient.getQueryData(['limits'])).toBeDefined());
     for (const typed of ['abc', '0', '-3', '1.5', '2147483648']) {
       await user.clear(within(loginForm()).getByLabelText('Your user id'));
       await user.type(within(loginForm()).getByLabelText('Your user id'), typed);
@@ -97,7 +99,7 @@ describe('logging in', () => {
     const { user } = renderAccount();
     await user.click(await screen.findByRole('button', { name: 'Log out' }));
 
-    expect(screen.getByRole('status')).toHaveTextContent('Not logged in');
+    expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Not logged in');
     expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
     expect(screen.getByRole('form', { name: 'Log in' })).toBeInTheDocument();
   });
@@ -107,9 +109,11 @@ describe('a kept login', () => {
   it('is checked with GET /me on load before it counts', async () => {
     localStorage.setItem(SESSION_STORAGE_KEY, '7');
     renderAccount();
-    expect(screen.getByRole('status')).toHaveTextContent('Checking your login as user 7…');
+    expect(screen.getByRole('status', { name: '' })).toHaveTextContent(
+      'Checking your login as user 7…',
+    );
     await waitFor(() =>
-      expect(screen.getByRole('status')).toHaveTextContent('Logged in as user 7'),
+      expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Logged in as user 7'),
     );
   });
 
@@ -133,7 +137,7 @@ describe('a kept login', () => {
 
     await user.click(screen.getByRole('button', { name: 'Check my login again' }));
     await waitFor(() =>
-      expect(screen.getByRole('status')).toHaveTextContent('Logged in as user 7'),
+      expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Logged in as user 7'),
     );
   });
 });
@@ -154,7 +158,7 @@ describe('registering', () => {
     await user.click(within(registerForm()).getByRole('button', { name: 'Register' }));
 
     await waitFor(() =>
-      expect(screen.getByRole('status')).toHaveTextContent('Logged in as user 42'),
+      expect(screen.getByRole('status', { name: '' })).toHaveTextContent('Logged in as user 42'),
     );
     expect(registered).toEqual([{ id: 42 }]);
     expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBe('42');

@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
-import { parseUserId, USER_ID_RULE } from '../../../lib/user-id.ts';
+import { useLimits } from '../../../lib/api/get-limits.ts';
+import { parseUserId, userIdRule } from '../../../lib/user-id.ts';
 
 interface UserIdFormProps {
   /** The form's accessible name and heading, e.g. "Log in". */
@@ -26,6 +27,7 @@ export function UserIdForm({
   error,
   onSubmit,
 }: UserIdFormProps) {
+  const range = useLimits()?.userId;
   const [value, setValue] = useState('');
   const [invalid, setInvalid] = useState(false);
   const headingId = useId();
@@ -35,12 +37,12 @@ export function UserIdForm({
 
   const handleSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const userId = parseUserId(value);
+    const userId = parseUserId(value, range);
     setInvalid(userId === null);
     if (userId !== null) onSubmit(userId);
   };
 
-  const message = invalid ? USER_ID_RULE : error;
+  const message = invalid ? userIdRule(range) : error;
   return (
     <form
       className="card user-id-form"

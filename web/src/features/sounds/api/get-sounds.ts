@@ -1,26 +1,24 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../../lib/api/client.ts';
-import { soundsKeys } from '../../../lib/query-keys.ts';
+import { type SoundListFilter, soundsKeys } from '../../../lib/query-keys.ts';
 
-export const SOUNDS_PAGE_SIZE = 20;
-
-/** `GET /sounds`: one page, newest first; `userId` keeps only that uploader's sounds. */
+/**
+ * `GET /sounds`: one page, newest first (the API's default page size); `userId` keeps only
+ * that uploader's sounds, `q` searches titles and filenames.
+ */
 export function getSounds({
   userId,
+  q,
   cursor,
   signal,
-}: {
-  userId: number | null;
-  cursor: string | null;
-  signal?: AbortSignal;
-}) {
+}: SoundListFilter & { cursor: string | null; signal?: AbortSignal }) {
   return unwrap(
     api.GET('/sounds', {
       params: {
         query: {
-          limit: SOUNDS_PAGE_SIZE,
           cursor: cursor ?? undefined,
           userId: userId ?? undefined,
+          q: q || undefined,
         },
       },
       signal,
@@ -28,16 +26,20 @@ export function getSounds({
   );
 }
 
-/** Every sound (`userId` null) or one uploader's, page after page over the cursor. */
-export function soundsQueryOptions(userId: number | null) {
+/** A listing, page after page over the cursor. */
+export function soundsQueryOptions(filter: SoundListFilter) {
   return infiniteQueryOptions({
-    queryKey: soundsKeys.list(userId),
-    queryFn: ({ pageParam, signal }) => getSounds({ userId, cursor: pageParam, signal }),
+    queryKey: soundsKeys.list(filter),
+    queryFn: ({ pageParam, signal }) => getSounds({ ...filter, cursor: pageParam, signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (lastPage) => lastPage.nextCursor,
   });
 }
 
-export function useSounds(userId: number | null) {
-  return useInfiniteQuery(soundsQueryOptions(userId));
+export function useSounds(filter: SoundListFilter) {
+  return useInfiniteQuery({
+    ...soundsQueryOptions(filter),
+    // While a new search loads, the previous results stay on screen.
+    placeholderData: (previous) => previous,
+  });
 }

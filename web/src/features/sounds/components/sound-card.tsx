@@ -1,24 +1,45 @@
 import { useId } from 'react';
+import { Link } from 'react-router';
+import { Waveform } from '../../../components/player/waveform.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
-import { formatBytes, formatDateTime, formatDuration } from '../../../lib/format.ts';
+import { formatDateTime, formatDuration } from '../../../lib/format.ts';
+import { useLiveSound } from '../api/get-sound.ts';
+import { PlayButton } from './play-button.tsx';
+import { ProcessingBadge, ProcessingFailure } from './processing-state.tsx';
+import { SoundTitle } from './sound-title.tsx';
 
 interface SoundCardProps {
   sound: Sound;
-  /** Whether the person looking uploaded it (then it can be deleted). */
+  /** Whether the person looking uploaded it (then it can be renamed and deleted). */
   own: boolean;
+  headingLevel: 2 | 3;
+  /** The list it is shown in: the player's previous and next. */
+  queue: Sound[];
+  queueId: string;
   onDelete?: (sound: Sound) => void;
 }
 
-export function SoundCard({ sound, own, onDelete }: SoundCardProps) {
+export function SoundCard({
+  sound: listed,
+  own,
+  headingLevel,
+  queue,
+  queueId,
+  onDelete,
+}: SoundCardProps) {
+  const sound = useLiveSound(listed);
   const titleId = useId();
   return (
     <article className="sound-card" aria-labelledby={titleId}>
       <div className="sound-heading">
-        <h3 id={titleId}>{sound.title}</h3>
+        <PlayButton sound={sound} queue={queue} queueId={queueId} />
+        <SoundTitle sound={sound} level={headingLevel} id={titleId} link>
+          <ProcessingBadge sound={sound} />
+        </SoundTitle>
         {own && onDelete && (
           <button
             type="button"
-            className="danger"
+            className="danger small"
             aria-label={`Delete ${sound.title}`}
             onClick={() => onDelete(sound)}
           >
@@ -26,10 +47,16 @@ export function SoundCard({ sound, own, onDelete }: SoundCardProps) {
           </button>
         )}
       </div>
+      <Waveform sound={sound} size="small" queue={queue} queueId={queueId} />
+      <ProcessingFailure sound={sound} own={own} />
       <dl className="sound-facts">
         <div>
           <dt>Uploaded by</dt>
-          <dd>{own ? `you (user ${sound.userId})` : `user ${sound.userId}`}</dd>
+          <dd>
+            <Link to={`/users/${sound.userId}`}>
+              {own ? `you (user ${sound.userId})` : `user ${sound.userId}`}
+            </Link>
+          </dd>
         </div>
         {sound.durationMs !== null && (
           <div>
@@ -38,18 +65,12 @@ export function SoundCard({ sound, own, onDelete }: SoundCardProps) {
           </div>
         )}
         <div>
-          <dt>Size</dt>
-          <dd>{formatBytes(sound.size)}</dd>
-        </div>
-        <div>
           <dt>Added</dt>
           <dd>
             <time dateTime={sound.createdAt}>{formatDateTime(sound.createdAt)}</time>
           </dd>
         </div>
       </dl>
-      {/* biome-ignore lint/a11y/useMediaCaption: user uploads come without captions */}
-      <audio controls preload="metadata" src={sound.audioUrl} aria-label={sound.title} />
     </article>
   );
 }

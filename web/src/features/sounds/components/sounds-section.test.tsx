@@ -1,10 +1,12 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sound } from '../../../lib/api/client.ts';
-import { API, apiError, makeSound, soundList } from '../../../testing/fixtures.ts';
+import { wavesurferInstances } from '../../../testing/fake-wavesurfer.ts';
+import { API, apiError, makeSound, makeWaveform, soundList } from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
+import { UNDO_WINDOW_MS } from '../api/delete-sound.ts';
 import { SoundsSection } from './sounds-section.tsx';
 
 const ME = 1;
@@ -12,9 +14,12 @@ const server = setupMockApi(
   http.get(`${API}/me`, ({ request }) =>
     HttpResponse.json({ id: Number(request.headers.get('X-User-Id')) }),
   ),
+  http.get(`${API}/sounds/:id/waveform`, () => HttpResponse.json(makeWaveform())),
 );
 
-/** Serves `sounds` as the API would (newest first, `userId` filter) and counts the listings. */
+afterEach(() => vi.useRealTimers());
+
+/** Serves `sounds` as the API would (`userId` and `q` filters) and keeps the listings asked. */
 function serveSounds(sounds: Sound[]) {
   const listings: URL[] = [];
   server.use(
@@ -22,25 +27,34 @@ function serveSounds(sounds: Sound[]) {
       const url = new URL(request.url);
       listings.push(url);
       const userId = url.searchParams.get('userId');
+      const q = url.searchParams.get('q')?.toLowerCase();
       return HttpResponse.json(
-        soundList(sounds.filter((sound) => userId === null || sound.userId === Number(userId))),
+        soundList(
+          sounds.filter(
+            (sound) =>
+              (userId === null || sound.userId === Number(userId)) &&
+              (!q ||
+                sound.title
+                  .toLowerCase()
+                  .split(' ')
+                  .some((word) => word.startsWith(q))),
+          ),
+        ),
       );
+    }),
+    // Processing sounds are asked about one by one.
+    http.get(`${API}/sounds/:id`, ({ params }) => {
+      const sound = sounds.find((each) => each.id === params.id);
+      return sound
+        ? HttpResponse.json(sound)
+        : HttpResponse.json(apiError(404, 'SOUND_NOT_FOUND'), { status: 404 });
     }),
   );
   return listings;
 }
 
-/** A promise the test settles by hand, to hold a reply back. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
-}
-
-function renderSounds(options: { userId?: number } = {}) {
-  return renderWithProviders(<SoundsSection />, options);
+function renderSounds(options: { userId?: number; route?: string; fakeTimers?: boolean } = {}) {
+  return renderWithProviders(<SoundsSection userId={null} title="All sounds" level={2} />, options);
 }
 
 async function soundTitles() {
@@ -50,39 +64,52 @@ async function soundTitles() {
     .map((heading) => heading.textContent);
 }
 
+function notifications() {
+  return screen.getByRole('status', { name: 'Notifications' });
+}
+
 describe('listening', () => {
-  it('lists sounds newest first with their details and a player named by the title', async () => {
-    const sound = makeSound({
+  it('lists sounds newest first, each with a play button, its uploader and a waveform slider', async () => {
+    const ready = makeSound({
       title: 'Morning birds',
       userId: 3,
-      size: 1_530_000,
-      durationMs: 125_000,
+      durationMs: 200_000,
       createdAt: '2025-03-04T05:06:07.000Z',
+      processing: 'ready',
+      waveformUrl: `${API}/sounds/x/waveform`,
+      streamUrl: `${API}/sounds/x/stream`,
     });
-    const older = makeSound({ title: 'Rain', durationMs: null });
-    serveSounds([sound, older]);
+    const pending = makeSound({ title: 'Rain', durationMs: null });
+    serveSounds([ready, pending]);
     renderSounds();
 
     expect(screen.getByText('Loading sounds…')).toBeInTheDocument();
     expect(await soundTitles()).toEqual(['Morning birds', 'Rain']);
 
     const card = screen.getByRole('article', { name: 'Morning birds' });
-    expect(within(card).getByText('user 3')).toBeInTheDocument();
-    expect(within(card).getByText('2:05')).toBeInTheDocument();
-    expect(within(card).getByText('1.5 MB')).toBeInTheDocument();
-    expect(within(card).getByText(/2025/)).toHaveAttribute('datetime', sound.createdAt);
+    expect(within(card).getByRole('link', { name: 'Morning birds' })).toHaveAttribute(
+      'href',
+      `/sounds/${ready.id}`,
+    );
+    expect(within(card).getByRole('link', { name: 'user 3' })).toHaveAttribute('href', '/users/3');
+    expect(within(card).getByText('3:20')).toBeInTheDocument();
+    expect(within(card).getByRole('button', { name: 'Play Morning birds' })).toBeInTheDocument();
+    const slider = within(card).getByRole('slider', { name: 'Seek in Morning birds' });
+    expect(slider).toHaveAttribute('aria-valuetext', '0:00 of 3:20');
+    // Drawn from the API's peaks, never from the audio file.
+    await waitFor(() =>
+      expect(wavesurferInstances.at(-1)?.options).toMatchObject({ duration: 200, height: 48 }),
+    );
+    const peaks = (wavesurferInstances.at(-1)?.options.peaks as number[][] | undefined)?.[0];
+    expect(peaks).toHaveLength(200);
+    expect(Math.max(...(peaks ?? []))).toBeLessThanOrEqual(1);
 
-    const player = within(card).getByLabelText('Morning birds');
-    expect(player.tagName).toBe('AUDIO');
-    expect(player).toHaveAttribute('controls');
-    expect(player).toHaveAttribute('preload', 'metadata');
-    expect(player).toHaveAttribute('src', sound.audioUrl);
-
-    // An unknown duration is left out rather than shown as 0:00.
-    const rain = screen.getByRole('article', { name: 'Rain' });
+    // Still processing: a placeholder and a badge, no slider; an unknown length is left out.
+    const rain = screen.getByRole('article', { name: /Rain/ });
+    expect(within(rain).getByText('Processing…')).toBeInTheDocument();
+    expect(within(rain).queryByRole('slider')).not.toBeInTheDocument();
     expect(within(rain).queryByText('Length')).not.toBeInTheDocument();
-    // Nobody is logged in: nothing can be deleted.
-    expect(screen.queryByRole('button', { name: /Delete/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Delete|Edit/ })).not.toBeInTheDocument();
   });
 
   it('says when there are no sounds yet', async () => {
@@ -103,19 +130,18 @@ describe('listening', () => {
     );
     await user.click(screen.getByRole('button', { name: 'Try loading again' }));
     expect(await soundTitles()).toEqual(['Back again']);
-    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
-  it('loads more over the cursor until the last page', async () => {
-    const first = [makeSound({ title: 'One' }), makeSound({ title: 'Two' })];
-    const second = [makeSound({ title: 'Three' })];
-    const cursors: (string | null)[] = [];
+  it('loads more over the cursor until the last page, leaving the page size to the API', async () => {
+    const urls: URL[] = [];
     server.use(
       http.get(`${API}/sounds`, ({ request }) => {
-        const cursor = new URL(request.url).searchParams.get('cursor');
-        cursors.push(cursor);
+        const url = new URL(request.url);
+        urls.push(url);
         return HttpResponse.json(
-          cursor === 'page-2' ? soundList(second) : soundList(first, 'page-2'),
+          url.searchParams.get('cursor') === 'page-2'
+            ? soundList([makeSound({ title: 'Three' })])
+            : soundList([makeSound({ title: 'One' }), makeSound({ title: 'Two' })], 'page-2'),
         );
       }),
     );
@@ -124,75 +150,233 @@ describe('listening', () => {
     expect(await soundTitles()).toEqual(['One', 'Two']);
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(async () => expect(await soundTitles()).toEqual(['One', 'Two', 'Three']));
-    expect(cursors).toEqual([null, 'page-2']);
-    expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
+    expect(urls.map((url) => url.searchParams.get('cursor'))).toEqual([null, 'page-2']);
+    expect(urls.every((url) => !url.searchParams.has('limit'))).toBe(true);
     expect(screen.getByText('You have reached the end of the list.')).toBeInTheDocument();
   });
 
-  it('filters to my sounds when logged in', async () => {
-    const listings = serveSounds([
-      makeSound({ title: 'Mine', userId: ME }),
-      makeSound({ title: 'Theirs', userId: 2 }),
-    ]);
-    const { user } = renderSounds({ userId: ME });
+  it('keeps a processing sound up to date until it is ready', async () => {
+    const pending = makeSound({ title: 'Fresh' });
+    serveSounds([pending]);
+    let polls = 0;
+    server.use(
+      http.get(`${API}/sounds/:id`, () => {
+        polls += 1;
+        return HttpResponse.json(
+          polls < 2
+            ? pending
+            : {
+                ...pending,
+                processing: 'ready',
+                durationMs: 3000,
+                waveformUrl: `${API}/sounds/${pending.id}/waveform`,
+                streamUrl: `${API}/sounds/${pending.id}/stream`,
+              },
+        );
+      }),
+    );
+    renderSounds();
+    const card = await screen.findByRole('article', { name: /Fresh/ });
+    expect(within(card).getByText('Processing…')).toBeInTheDocument();
 
-    await user.click(await screen.findByRole('radio', { name: 'My sounds' }));
-    expect(screen.getByRole('heading', { name: 'My sounds' })).toBeInTheDocument();
-    await waitFor(async () => expect(await soundTitles()).toEqual(['Mine']));
-    expect(listings.at(-1)?.searchParams.get('userId')).toBe(String(ME));
-
-    await user.click(screen.getByRole('radio', { name: 'All sounds' }));
-    await waitFor(async () => expect(await soundTitles()).toEqual(['Mine', 'Theirs']));
+    expect(
+      await within(card).findByRole('slider', { name: 'Seek in Fresh' }, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(within(card).queryByText('Processing…')).not.toBeInTheDocument();
+    expect(polls).toBe(2);
   });
 
-  it('says when I have no sounds of my own', async () => {
-    serveSounds([makeSound({ userId: 2 })]);
+  it('shows the reason processing failed to the uploader only', async () => {
+    const failed = makeSound({
+      title: 'Broken',
+      userId: ME,
+      processing: 'failed',
+      processingError: 'ffmpeg found no audio stream',
+    });
+    serveSounds([failed]);
+    renderSounds({ userId: ME });
+    expect(
+      await screen.findByText(/Processing failed: ffmpeg found no audio stream/),
+    ).toBeInTheDocument();
+
+    localStorage.clear();
+  });
+});
+
+describe('searching', () => {
+  it('searches as the person types, with the words in the address', async () => {
+    const listings = serveSounds([
+      makeSound({ title: 'Piano practice' }),
+      makeSound({ title: 'Rain on a roof' }),
+    ]);
+    const { user, location } = renderSounds();
+    expect(await soundTitles()).toEqual(['Piano practice', 'Rain on a roof']);
+
+    const box = within(screen.getByRole('search')).getByRole('searchbox', {
+      name: 'Search sounds',
+    });
+    await user.type(box, 'pia');
+    await waitFor(() => expect(location.current).toBe('/?q=pia'));
+    await waitFor(async () => expect(await soundTitles()).toEqual(['Piano practice']));
+    // Debounced: one search for the three letters, not three.
+    expect(
+      listings.filter((url) => url.searchParams.has('q')).map((url) => url.searchParams.get('q')),
+    ).toEqual(['pia']);
+    expect(screen.getByRole('list', { name: 'All sounds matching “pia”' })).toBeInTheDocument();
+
+    await user.clear(box);
+    await waitFor(() => expect(location.current).toBe('/'));
+    await waitFor(async () => expect(await soundTitles()).toHaveLength(2));
+  });
+
+  it('starts from the query in the address', async () => {
+    serveSounds([makeSound({ title: 'Piano practice' }), makeSound({ title: 'Rain' })]);
+    renderSounds({ route: '/?q=rai' });
+    expect(await screen.findByRole('searchbox', { name: 'Search sounds' })).toHaveValue('rai');
+    await waitFor(async () => expect(await soundTitles()).toEqual(['Rain']));
+  });
+});
+
+describe('renaming', () => {
+  function renameHandler(reply: (title: string) => Response | Promise<Response>) {
+    const bodies: unknown[] = [];
+    server.use(
+      http.patch(`${API}/sounds/:id`, async ({ request }) => {
+        const body = (await request.json()) as { title: string };
+        bodies.push({ body, userId: request.headers.get('X-User-Id') });
+        return reply(body.title);
+      }),
+    );
+    return bodies;
+  }
+
+  it('lets the uploader edit the title in place: Enter saves at once, optimistically', async () => {
+    const mine = makeSound({ title: 'Old name', userId: ME });
+    serveSounds([mine, makeSound({ title: 'Theirs', userId: 2 })]);
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const bodies = renameHandler(async (title) => {
+      await answered;
+      return HttpResponse.json({ ...mine, title });
+    });
     const { user } = renderSounds({ userId: ME });
-    await user.click(await screen.findByRole('radio', { name: 'My sounds' }));
-    expect(await screen.findByText('You have not uploaded any sounds yet.')).toBeInTheDocument();
+
+    await user.click(await screen.findByRole('button', { name: 'Edit title of Old name' }));
+    expect(screen.queryByRole('button', { name: /Edit title of Theirs/ })).not.toBeInTheDocument();
+    const input = screen.getByRole('textbox', { name: 'Title' });
+    expect(input).toHaveFocus();
+    expect(input).toHaveAttribute('maxlength', '200');
+    await user.clear(input);
+    await user.type(input, 'New name{Enter}');
+
+    // Shown before the server has answered.
+    expect(await soundTitles()).toEqual(['New name', 'Theirs']);
+    expect(bodies).toEqual([{ body: { title: 'New name' }, userId: String(ME) }]);
+    answer();
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Edit title of New name' })).toBeInTheDocument(),
+    );
+  });
+
+  it('cancels with Escape, sending nothing', async () => {
+    serveSounds([makeSound({ title: 'Keep me', userId: ME })]);
+    const bodies = renameHandler(() => HttpResponse.json({}));
+    const { user } = renderSounds({ userId: ME });
+    await user.click(await screen.findByRole('button', { name: 'Edit title of Keep me' }));
+    await user.type(screen.getByRole('textbox', { name: 'Title' }), ' changed{Escape}');
+    expect(screen.queryByRole('textbox', { name: 'Title' })).not.toBeInTheDocument();
+    expect(await soundTitles()).toEqual(['Keep me']);
+    expect(bodies).toEqual([]);
+  });
+
+  it('puts the old title back with an alert when the server refuses', async () => {
+    serveSounds([makeSound({ title: 'Original', userId: ME })]);
+    renameHandler(() => HttpResponse.json(apiError(403, 'NOT_OWNER'), { status: 403 }));
+    const { user } = renderSounds({ userId: ME });
+    await user.click(await screen.findByRole('button', { name: 'Edit title of Original' }));
+    const input = screen.getByRole('textbox', { name: 'Title' });
+    await user.clear(input);
+    await user.type(input, 'Hijacked');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not rename “Original”, so it keeps its old title. Only its uploader may rename it.',
+    );
+    await waitFor(async () => expect(await soundTitles()).toEqual(['Original']));
   });
 });
 
 describe('deleting', () => {
-  it('offers delete only on my own sounds', async () => {
-    serveSounds([
-      makeSound({ title: 'Mine', userId: ME }),
-      makeSound({ title: 'Theirs', userId: 2 }),
-    ]);
-    renderSounds({ userId: ME });
-
-    expect(await screen.findByRole('button', { name: 'Delete Mine' })).toBeInTheDocument();
-    const theirs = screen.getByRole('article', { name: 'Theirs' });
-    expect(within(theirs).queryByRole('button')).not.toBeInTheDocument();
-  });
-
-  it('removes the sound at once and keeps it gone when the server agrees', async () => {
-    const mine = makeSound({ title: 'Mine', userId: ME });
-    const sounds = [mine, makeSound({ title: 'Theirs', userId: 2 })];
-    const listings = serveSounds(sounds);
-    const reply = gate();
+  function deleteHandler(reply: (id: string) => Response | Promise<Response>) {
     const deleted: string[] = [];
     server.use(
       http.delete(`${API}/sounds/:id`, async ({ params, request }) => {
         deleted.push(`${params.id} by ${request.headers.get('X-User-Id')}`);
-        await reply.opened;
-        sounds.splice(sounds.indexOf(mine), 1);
-        return new HttpResponse(null, { status: 204 });
+        return reply(String(params.id));
       }),
     );
-    const { user } = renderSounds({ userId: ME });
+    return deleted;
+  }
+
+  it('removes the sound at once and sends the delete only when the 5 seconds to undo are over', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const mine = makeSound({ title: 'Mine', userId: ME });
+    const sounds = [mine, makeSound({ title: 'Theirs', userId: 2 })];
+    const listings = serveSounds(sounds);
+    const deleted = deleteHandler(() => {
+      sounds.splice(sounds.indexOf(mine), 1);
+      return new HttpResponse(null, { status: 204 });
+    });
+    const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
     await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
-    // Gone before the server has answered.
     expect(await soundTitles()).toEqual(['Theirs']);
-    expect(deleted).toEqual([`${mine.id} by ${ME}`]);
+    expect(notifications()).toHaveTextContent('Deleted “Mine”.');
+    expect(
+      within(notifications()).getByRole('button', { name: 'Undo deleting “Mine”' }),
+    ).toBeInTheDocument();
+    expect(deleted).toEqual([]);
 
     const listedBefore = listings.length;
-    reply.open();
-    await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Deleted “Mine”.'));
+    await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
+    await waitFor(() => expect(deleted).toEqual([`${mine.id} by ${ME}`]));
     await waitFor(() => expect(listings.length).toBe(listedBefore + 1));
     expect(await soundTitles()).toEqual(['Theirs']);
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('puts the sound back when Undo is pressed in time, and sends nothing', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    serveSounds([
+      makeSound({ title: 'Mine', userId: ME }),
+      makeSound({ title: 'Other', userId: ME }),
+    ]);
+    const deleted = deleteHandler(() => new HttpResponse(null, { status: 204 }));
+    const { user } = renderSounds({ userId: ME, fakeTimers: true });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
+    expect(await soundTitles()).toEqual(['Other']);
+    await user.click(within(notifications()).getByRole('button', { name: 'Undo deleting “Mine”' }));
+    expect(await soundTitles()).toEqual(['Mine', 'Other']);
+    expect(notifications()).toHaveTextContent('“Mine” is back.');
+
+    await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS * 2));
+    expect(deleted).toEqual([]);
+  });
+
+  it('sends the delete at once when the page is hidden', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    serveSounds([makeSound({ title: 'Mine', userId: ME })]);
+    const deleted = deleteHandler(() => new HttpResponse(null, { status: 204 }));
+    const { user } = renderSounds({ userId: ME, fakeTimers: true });
+    await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
+
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    fireEvent(document, new Event('visibilitychange'));
+    visibility.mockRestore();
+    await waitFor(() => expect(deleted).toHaveLength(1));
   });
 
   it.each([
@@ -209,32 +393,27 @@ describe('deleting', () => {
   ])(
     'puts the sound back with an alert when the server answers %i',
     async (status, code, message) => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
       serveSounds([
         makeSound({ title: 'Mine', userId: ME }),
         makeSound({ title: 'Theirs', userId: 2 }),
       ]);
-      const reply = gate();
-      server.use(
-        http.delete(`${API}/sounds/:id`, async () => {
-          await reply.opened;
-          return HttpResponse.json(apiError(status, code), { status });
-        }),
-      );
-      const { user } = renderSounds({ userId: ME });
+      deleteHandler(() => HttpResponse.json(apiError(status, code), { status }));
+      const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
       await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
       expect(await soundTitles()).toEqual(['Theirs']);
+      await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
 
-      reply.open();
       expect(await screen.findByRole('alert')).toHaveTextContent(message);
       expect(await soundTitles()).toEqual(['Mine', 'Theirs']);
-
       await user.click(screen.getByRole('button', { name: 'Dismiss' }));
       expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     },
   );
 
-  it('keeps several deletes in flight correct, and refetches once when the last one settles', async () => {
+  it('keeps several deletes correct: one refused comes back while the other stays hidden', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
     const [a, b, c] = [
       makeSound({ title: 'A', userId: ME }),
       makeSound({ title: 'B', userId: ME }),
@@ -242,34 +421,30 @@ describe('deleting', () => {
     ] as [Sound, Sound, Sound];
     const sounds = [a, b, c];
     const listings = serveSounds(sounds);
-    const replies = new Map([
-      [a.id, gate()],
-      [b.id, gate()],
-    ]);
-    server.use(
-      http.delete(`${API}/sounds/:id`, async ({ params }) => {
-        const id = String(params.id);
-        await replies.get(id)?.opened;
-        if (id === a.id) return HttpResponse.json(apiError(403, 'NOT_OWNER'), { status: 403 });
-        sounds.splice(sounds.indexOf(b), 1);
-        return new HttpResponse(null, { status: 204 });
-      }),
-    );
-    const { user } = renderSounds({ userId: ME });
+    let releaseB!: () => void;
+    const bAnswered = new Promise<void>((resolve) => {
+      releaseB = resolve;
+    });
+    deleteHandler(async (id) => {
+      if (id === a.id) return HttpResponse.json(apiError(403, 'NOT_OWNER'), { status: 403 });
+      await bAnswered;
+      sounds.splice(sounds.indexOf(b), 1);
+      return new HttpResponse(null, { status: 204 });
+    });
+    const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
     await user.click(await screen.findByRole('button', { name: 'Delete A' }));
     await user.click(screen.getByRole('button', { name: 'Delete B' }));
     expect(await soundTitles()).toEqual(['C']);
     const listedBefore = listings.length;
+    await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
 
     // A is refused while B is still in flight: A comes back, B stays hidden, nothing refetches.
-    replies.get(a.id)?.open();
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not delete “A”');
     expect(await soundTitles()).toEqual(['A', 'C']);
     expect(listings.length).toBe(listedBefore);
 
-    // B succeeds last: one refetch, and the list matches the server.
-    replies.get(b.id)?.open();
+    releaseB();
     await waitFor(() => expect(listings.length).toBe(listedBefore + 1));
     await waitFor(async () => expect(await soundTitles()).toEqual(['A', 'C']));
   });

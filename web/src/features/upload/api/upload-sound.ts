@@ -4,6 +4,7 @@ import { ApiError, isAbortError } from '../../../lib/api/errors.ts';
 import { apiBaseUrl } from '../../../lib/api-url.ts';
 import { soundsKeys } from '../../../lib/query-keys.ts';
 import { sendWithProgress, type UploadProgress } from '../../../lib/send-with-progress.ts';
+import { addCachedSound } from '../../../lib/sound-cache.ts';
 
 export interface UploadSoundInput {
   file: File;
@@ -40,11 +41,17 @@ export async function uploadSound({ file, title, userId, onProgress, signal }: U
   return response.body as Sound;
 }
 
-/** Uploads a sound; the sound lists are refreshed before the upload counts as finished. */
+/**
+ * Uploads a sound. The new sound shows at the top of the listings at once (still processing);
+ * the listings are refreshed before the upload counts as finished.
+ */
 export function useUploadSound() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: uploadSound,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: soundsKeys.lists() }),
+    onSuccess: (sound) => {
+      addCachedSound(queryClient, sound);
+      return queryClient.invalidateQueries({ queryKey: soundsKeys.lists() });
+    },
   });
 }

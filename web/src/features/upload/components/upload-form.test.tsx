@@ -11,6 +11,10 @@ const ME = 5;
 const server = setupMockApi(
   http.get(`${API}/me`, () => HttpResponse.json({ id: ME })),
   http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
+  // New sounds are processing; their polls find nothing here.
+  http.get(`${API}/sounds/:id`, () =>
+    HttpResponse.json(apiError(404, 'SOUND_NOT_FOUND'), { status: 404 }),
+  ),
 );
 
 function audioFile(name: string, size = 2048) {
@@ -48,7 +52,7 @@ describe('uploading', () => {
     const { user } = renderWithProviders(
       <>
         <UploadForm userId={ME} />
-        <SoundsSection />
+        <SoundsSection userId={null} title="All sounds" level={2} />
       </>,
       { userId: ME },
     );
@@ -163,6 +167,7 @@ describe('uploading', () => {
   ])('explains a %i in words', async (status, body, message) => {
     server.use(http.post(`${API}/sounds`, () => HttpResponse.json(body, { status })));
     const { user } = renderUpload();
+    await screen.findByText(/up to 105 MB each/);
     await user.upload(screen.getByLabelText('Audio files'), audioFile('big.wav'));
     await user.click(screen.getByRole('button', { name: 'Upload' }));
 

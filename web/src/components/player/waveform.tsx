@@ -1,0 +1,129 @@
+import { type KeyboardEvent, useEffect, useRef } from 'react';
+import type { Sound } from '../../lib/api/client.ts';
+import { useWaveform } from '../../lib/api/get-waveform.ts';
+import { describePosition, usePlayer, usePlayerState } from '../../lib/player/player-provider.tsx';
+
+/** Heights in CSS pixels; web/nginx's CSP allows wavesurfer's style for exactly these. */
+export const WAVEFORM_HEIGHTS = { small: 48, large: 128 } as const;
+
+const STEP_SECONDS = 5;
+
+interface WaveformProps {
+  sound: Sound;
+  size: keyof typeof WAVEFORM_HEIGHTS;
+  /** The list the sound is shown in, for previous/next when it is started from here. */
+  queue?: Sound[];
+  queueId?: string;
+}
+
+/**
+ * A sound's waveform, drawn by wavesurfer.js from the API's precomputed peaks (the browser
+ * never decodes the file), as a slider: click or drag to seek, or the arrow keys. The sound
+ * playing gets the player's own audio element; seeking another sound starts it there.
+ */
+export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
+  const player = usePlayer();
+  const isCurrent = usePlayerState((state) => state.sound?.id === sound.id);
+  const position = usePlayerState((state) =>
+    state.sound?.id === sound.id ? state.currentTime : 0,
+  );
+  const ready = sound.processing === 'ready' && sound.waveformUrl !== null;
+  const peaks = useWaveform(sound.id, ready);
+  const container = useRef<HTMLDivElement>(null);
+  const duration = sound.durationMs !== null ? sound.durationMs / 1000 : 0;
+  const height = WAVEFORM_HEIGHTS[size];
+
+  // Kept in a ref so the effect below does not redraw for a new list.
+  const start = useRef((at: number) => player.play(sound, { queue, queueId, at }));
+  start.current = (at: number) => player.play(sound, { queue, queueId, at });
+
+  useEffect(() => {
+    const element = container.current;
+    const data = peaks.data;
+    if (!element || !data || duration <= 0) return;
+    let destroyed = false;
+    let destroy = () => {};
+    // wavesurfer is loaded when the first waveform is drawn, not with the first page.
+    import('wavesurfer.js').then(({ default: WaveSurfer }) => {
+      if (destroyed) return;
+      const wavesurfer = WaveSurfer.create({
+        container: element,
+        height,
+        peaks: [data],
+        duration,
+        // Only the sound playing is bound to the player's element; the others draw alone.
+        media: isCurrent ? player.audio : undefined,
+        waveColor: '#8aa4c8',
+        progressColor: '#1f5fbf',
+        cursorColor: '#174a96',
+        cursorWidth: isCurrent ? 2 : 0,
+        barWidth: 2,
+        barGap: 1,
+        barRadius: 1,
+        normalize: true,
+        dragToSeek: true,
+        interact: true,
+      });
+      if (!isCurrent) wavesurfer.on('interaction', (time) => start.current(time));
+      destroy = () => wavesurfer.destroy();
+    });
+    return () => {
+      destroyed = true;
+      destroy();
+    };
+  }, [peaks.data, duration, height, isCurrent, player]);
+
+  if (sound.processing === 'pending') {
+    return (
+      <div className={`waveform waveform-${size} waveform-pending`} aria-hidden="true">
+        <span className="waveform-note">Making the waveform…</span>
+      </div>
+    );
+  }
+  if (!ready || duration <= 0) {
+    return <div className={`waveform waveform-${size} waveform-missing`} aria-hidden="true" />;
+  }
+
+  const seekTo = (seconds: number) => {
+    const time = Math.min(Math.max(0, seconds), duration);
+    if (isCurrent) player.seek(time);
+    else start.current(time);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const moves: Record<string, number> = {
+      ArrowLeft: position - STEP_SECONDS,
+      ArrowDown: position - STEP_SECONDS,
+      ArrowRight: position + STEP_SECONDS,
+      ArrowUp: position + STEP_SECONDS,
+      PageDown: position - duration / 10,
+      PageUp: position + duration / 10,
+      Home: 0,
+      End: duration,
+    };
+    if (event.key === ' ' || event.key === 'Enter') {
+      if (isCurrent) player.toggle();
+      else start.current(0);
+    } else if (event.key in moves) {
+      seekTo(moves[event.key] ?? 0);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  };
+
+  return (
+    <div
+      ref={container}
+      className={`waveform waveform-${size}`}
+      role="slider"
+      tabIndex={0}
+      aria-label={`Seek in ${sound.title}`}
+      aria-valuemin={0}
+      aria-valuemax={Math.round(duration)}
+      aria-valuenow={Math.round(position)}
+      aria-valuetext={describePosition(position, duration)}
+      aria-busy={peaks.isPending || undefined}
+      onKeyDown={onKeyDown}
+    />
+  );
+}

@@ -1,0 +1,78 @@
+import { useId } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { Waveform } from '../../../components/player/waveform.tsx';
+import type { Sound } from '../../../lib/api/client.ts';
+import { formatBytes, formatDateTime, formatDuration } from '../../../lib/format.ts';
+import { useAuthenticatedUserId } from '../../../lib/session.tsx';
+import { useDeleteSound } from '../api/delete-sound.ts';
+import { PlayButton } from './play-button.tsx';
+import { ProcessingBadge, ProcessingFailure } from './processing-state.tsx';
+import { SoundTitle } from './sound-title.tsx';
+
+/** One sound's page: a large waveform, its details and the original to download. */
+export function SoundDetails({ sound }: { sound: Sound }) {
+  const viewerId = useAuthenticatedUserId();
+  const own = viewerId !== null && viewerId === sound.userId;
+  const deletion = useDeleteSound(viewerId);
+  const navigate = useNavigate();
+  const titleId = useId();
+
+  return (
+    <article className="sound-page" aria-labelledby={titleId}>
+      <SoundTitle sound={sound} level={1} id={titleId}>
+        <ProcessingBadge sound={sound} />
+      </SoundTitle>
+      <div className="sound-player">
+        <PlayButton sound={sound} large />
+        <Waveform sound={sound} size="large" />
+      </div>
+      <ProcessingFailure sound={sound} own={own} />
+      <dl className="sound-facts">
+        <div>
+          <dt>Uploaded by</dt>
+          <dd>
+            <Link to={`/users/${sound.userId}`}>
+              {own ? `you (user ${sound.userId})` : `user ${sound.userId}`}
+            </Link>
+          </dd>
+        </div>
+        {sound.durationMs !== null && (
+          <div>
+            <dt>Length</dt>
+            <dd>{formatDuration(sound.durationMs)}</dd>
+          </div>
+        )}
+        <div>
+          <dt>File</dt>
+          <dd>
+            {sound.filename} ({formatBytes(sound.size)})
+          </dd>
+        </div>
+        <div>
+          <dt>Added</dt>
+          <dd>
+            <time dateTime={sound.createdAt}>{formatDateTime(sound.createdAt)}</time>
+          </dd>
+        </div>
+      </dl>
+      <div className="sound-actions">
+        <a className="button-link" href={sound.audioUrl} download={sound.filename}>
+          Download the original
+        </a>
+        {own && (
+          <button
+            type="button"
+            className="danger"
+            aria-label={`Delete ${sound.title}`}
+            onClick={() => {
+              deletion.mutate(sound);
+              navigate(`/users/${sound.userId}`);
+            }}
+          >
+            Delete
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,107 @@
+import { type ReactNode, useEffect, useMemo } from 'react';
+import { Alert } from '../../../components/ui/alert.tsx';
+import { describeApiError } from '../../../lib/api/errors.ts';
+import { usePlayer } from '../../../lib/player/player-provider.tsx';
+import type { SoundListFilter } from '../../../lib/query-keys.ts';
+import { useAuthenticatedUserId } from '../../../lib/session.tsx';
+import { useDeleteSound } from '../api/delete-sound.ts';
+import { useSounds } from '../api/get-sounds.ts';
+import { SoundCard } from './sound-card.tsx';
+
+interface SoundListProps {
+  filter: SoundListFilter;
+  /** The list's accessible name. */
+  label: string;
+  /** Said when the list is empty. */
+  empty: string;
+  headingLevel: 2 | 3;
+}
+
+/** A listing with "Load more"; the sounds started from it play through it in the player. */
+export function SoundList({ filter, label, empty, headingLevel }: SoundListProps) {
+  const viewerId = useAuthenticatedUserId();
+  const sounds = useSounds(filter);
+  const player = usePlayer();
+  const deletion = useDeleteSound(viewerId);
+  const queueId = JSON.stringify(filter);
+  const items = useMemo(
+    () => sounds.data?.pages.flatMap((page) => page.items) ?? [],
+    [sounds.data],
+  );
+
+  // More loaded, renamed or deleted: the player's previous and next follow.
+  useEffect(() => player.updateQueue(queueId, items), [player, queueId, items]);
+
+  let content: ReactNode;
+  if (sounds.isPending) {
+    content = <p className="placeholder">Loading sounds…</p>;
+  } else if (sounds.isLoadingError) {
+    content = (
+      <div className="placeholder">
+        <Alert>Could not load the sounds. {describeApiError(sounds.error)}</Alert>
+        <button type="button" onClick={() => sounds.refetch()}>
+          Try loading again
+        </button>
+      </div>
+    );
+  } else {
+    content = (
+      <>
+        {items.length === 0 ? (
+          <p className="placeholder">{empty}</p>
+        ) : (
+          <ul
+            className="sound-list"
+            aria-label={label}
+            aria-busy={sounds.isPlaceholderData || undefined}
+          >
+            {items.map((sound) => (
+              <li key={sound.id}>
+                <SoundCard
+                  sound={sound}
+                  own={viewerId !== null && sound.userId === viewerId}
+                  headingLevel={headingLevel}
+                  queue={items}
+                  queueId={queueId}
+                  onDelete={(chosen) => deletion.mutate(chosen)}
+                />
+              </li>
+            ))}
+          </ul>
+        )}
+        {sounds.isFetchNextPageError && (
+          <Alert>Could not load more sounds. {describeApiError(sounds.error)}</Alert>
+        )}
+        {sounds.isRefetchError && !sounds.isFetchNextPageError && (
+          <Alert>Could not refresh the sounds. {describeApiError(sounds.error)}</Alert>
+        )}
+        <div className="list-footer">
+          {sounds.hasNextPage ? (
+            <button
+              type="button"
+              onClick={() => sounds.fetchNextPage()}
+              disabled={sounds.isFetchingNextPage}
+            >
+              {sounds.isFetchingNextPage ? 'Loading more…' : 'Load more'}
+            </button>
+          ) : (
+            items.length > 0 && <p className="hint">You have reached the end of the list.</p>
+          )}
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <p role="status" className="visually-hidden">
+        {sounds.isFetchingNextPage
+          ? 'Loading more sounds…'
+          : filter.q && !sounds.isPending && !sounds.isPlaceholderData
+            ? `${items.length}${sounds.hasNextPage ? ' or more' : ''} sounds found.`
+            : ''}
+      </p>
+      {content}
+    </>
+  );
+}
