@@ -3,6 +3,7 @@
 // and every answer must carry the security headers. Needs Debian's nginx (`apt-get install nginx`).
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsp } from '../server/test/helpers/csp.ts';
+import { WAVEFORM_HEIGHTS } from '../web/src/components/player/waveform-heights.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const TEMPLATES = join(REPO, 'web/nginx/templates');
@@ -18,6 +20,28 @@ const VITE = join(REPO, 'web/node_modules/vite/bin/vite.js');
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => existsSync(path));
 /** Deliberately not the compose value, so a CSP that ignores API_ORIGIN fails. */
 const API_ORIGIN = 'http://api.cloud-sound.test:8080';
+
+/**
+ * The CSP hashes of the <style> wavesurfer.js writes into each waveform's shadow root, one per
+ * height the app draws: recomputed from the installed wavesurfer.js, so an upgrade that changes
+ * the style fails here instead of in a browser.
+ */
+async function wavesurferStyleHashes(): Promise<string[]> {
+  const source = await readFile(
+    join(REPO, 'web/node_modules/wavesurfer.js/dist/wavesurfer.esm.js'),
+    'utf8',
+  );
+  const start = source.indexOf('<style${');
+  expect(start, 'wavesurfer.js no longer writes a <style> element').toBeGreaterThan(-1);
+  const bodyStart = source.indexOf('}>', start) + 2;
+  const body = source.slice(bodyStart, source.indexOf('</style>', bodyStart));
+  // The style is a template literal whose one expression is the waveform's height.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: it becomes the evaluated literal's own placeholder
+  const style = new Function('height', `return \`${body.replace(/\$\{[^}]*\}/g, '${height}')}\`;`);
+  return Object.values(WAVEFORM_HEIGHTS).map(
+    (height) => `'sha256-${createHash('sha256').update(style(height)).digest('base64')}'`,
+  );
+}
 
 /** Every .template under web/nginx/templates, filled in as the image's envsubst step does. */
 async function renderTemplates(outputDir: string, env: Record<string, string>): Promise<void> {
@@ -49,6 +73,7 @@ let url: string;
 
 beforeAll(async () => {
   if (!NGINX) throw new Error("Debian's nginx is needed for this test: apt-get install nginx");
+  styleHashes = await wavesurferStyleHashes();
   dir = await mkdtemp(join(tmpdir(), 'cloud-sound-nginx-'));
   dist = join(dir, 'html');
   await promisify(execFile)(
@@ -121,12 +146,15 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+let styleHashes: string[];
+
 function expectSecurityHeaders(reply: Response): void {
   const csp = parseCsp(reply.headers.get('content-security-policy'));
   expect(csp).toEqual({
     'default-src': ["'self'"],
     'script-src': ["'self'"],
-    'style-src': ["'self'"],
+    // Only wavesurfer's own shadow-root styles, by hash; never 'unsafe-inline'.
+    'style-src': ["'self'", ...styleHashes],
     'img-src': ["'self'"],
     'connect-src': ["'self'", API_ORIGIN],
     'media-src': ["'self'", API_ORIGIN],
@@ -166,10 +194,27 @@ describe('the web app behind nginx', () => {
   });
 
   it('sends them with a client-side route, which falls back to the entry page', async () => {
-    const reply = await fetch(`${url}/some/client/route`);
-    expect(reply.status).toBe(200);
-    expect(reply.headers.get('content-type')).toContain('text/html');
-    expectSecurityHeaders(reply);
+    for (const path of [
+      '/some/client/route',
+      '/sounds/0190d1f0-aaaa-7bbb-8ccc-0123456789ab',
+      '/users/7?q=pia',
+    ]) {
+      const reply = await fetch(`${url}${path}`);
+      expect(reply.status, path).toBe(200);
+      expect(reply.headers.get('content-type')).toContain('text/html');
+      expect(await reply.text()).toContain('<div id="root">');
+      expectSecurityHeaders(reply);
+    }
+  });
+
+  it('serves robots.txt and the favicon as files, not as the entry page', async () => {
+    const robots = await fetch(`${url}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(robots.headers.get('content-type')).toContain('text/plain');
+    expect(await robots.text()).toMatch(/^User-agent: \*/m);
+    const favicon = await fetch(`${url}/favicon.svg`);
+    expect(favicon.status).toBe(200);
+    expect(favicon.headers.get('content-type')).toContain('image/svg+xml');
   });
 
   it('sends them with the fingerprinted assets, cached for good', async () => {

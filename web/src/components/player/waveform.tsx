@@ -1,10 +1,8 @@
-import { type KeyboardEvent, useEffect, useRef } from 'react';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { Sound } from '../../lib/api/client.ts';
 import { useWaveform } from '../../lib/api/get-waveform.ts';
 import { describePosition, usePlayer, usePlayerState } from '../../lib/player/player-provider.tsx';
-
-/** Heights in CSS pixels; web/nginx's CSP allows wavesurfer's style for exactly these. */
-export const WAVEFORM_HEIGHTS = { small: 48, large: 128 } as const;
+import { WAVEFORM_HEIGHTS } from './waveform-heights.ts';
 
 const STEP_SECONDS = 5;
 
@@ -28,8 +26,10 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
     state.sound?.id === sound.id ? state.currentTime : 0,
   );
   const ready = sound.processing === 'ready' && sound.waveformUrl !== null;
-  const peaks = useWaveform(sound.id, ready);
-  const container = useRef<HTMLDivElement>(null);
+  const [element, setElement] = useState<HTMLDivElement | null>(null);
+  // Peaks are fetched and drawn once the waveform comes into view.
+  const seen = useSeen(element);
+  const peaks = useWaveform(sound.id, ready && seen);
   const duration = sound.durationMs !== null ? sound.durationMs / 1000 : 0;
   const height = WAVEFORM_HEIGHTS[size];
 
@@ -38,13 +38,14 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
   start.current = (at: number) => player.play(sound, { queue, queueId, at });
 
   useEffect(() => {
-    const element = container.current;
     const data = peaks.data;
     if (!element || !data || duration <= 0) return;
     let destroyed = false;
     let destroy = () => {};
-    // wavesurfer is loaded when the first waveform is drawn, not with the first page.
-    import('wavesurfer.js').then(({ default: WaveSurfer }) => {
+    // wavesurfer is loaded when the first waveform is drawn, not with the first page; each one
+    // is drawn in a task of its own, so a page of them never blocks the main thread for long.
+    import('wavesurfer.js').then(async ({ default: WaveSurfer }) => {
+      await nextTask();
       if (destroyed) return;
       const wavesurfer = WaveSurfer.create({
         container: element,
@@ -71,17 +72,27 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
       destroyed = true;
       destroy();
     };
-  }, [peaks.data, duration, height, isCurrent, player]);
+  }, [element, peaks.data, duration, height, isCurrent, player]);
 
   if (sound.processing === 'pending') {
     return (
-      <div className={`waveform waveform-${size} waveform-pending`} aria-hidden="true">
+      <div
+        ref={setElement}
+        className={`waveform waveform-${size} waveform-pending`}
+        aria-hidden="true"
+      >
         <span className="waveform-note">Making the waveform…</span>
       </div>
     );
   }
   if (!ready || duration <= 0) {
-    return <div className={`waveform waveform-${size} waveform-missing`} aria-hidden="true" />;
+    return (
+      <div
+        ref={setElement}
+        className={`waveform waveform-${size} waveform-missing`}
+        aria-hidden="true"
+      />
+    );
   }
 
   const seekTo = (seconds: number) => {
@@ -113,7 +124,7 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
 
   return (
     <div
-      ref={container}
+      ref={setElement}
       className={`waveform waveform-${size}`}
       role="slider"
       tabIndex={0}
@@ -126,4 +137,28 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
       onKeyDown={onKeyDown}
     />
   );
+}
+
+/** True from the first time the element is on screen (always, where nothing can tell). */
+function useSeen(target: HTMLElement | null): boolean {
+  const [seen, setSeen] = useState(() => typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    if (seen || !target) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          setSeen(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: '200px' },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [target, seen]);
+  return seen;
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
