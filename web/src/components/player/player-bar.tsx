@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { Link } from 'react-router';
 import { formatDuration } from '../../lib/format.ts';
 import { describePosition, usePlayer, usePlayerState } from '../../lib/player/player-provider.tsx';
+import { Icon } from '../ui/icons.tsx';
 
 /** The player, fixed at the bottom of every page while a sound is loaded. */
 export function PlayerBar() {
@@ -36,7 +37,7 @@ export function PlayerBar() {
             aria-label="Previous sound"
             disabled={!hasPrevious && currentTime < 1}
           >
-            <span aria-hidden="true">⏮</span>
+            <Icon name="previous" />
           </button>
           <button
             type="button"
@@ -44,7 +45,7 @@ export function PlayerBar() {
             onClick={() => player.toggle()}
             aria-label={playing ? 'Pause' : 'Play'}
           >
-            <span aria-hidden="true">{playing ? '⏸' : '▶'}</span>
+            <Icon name={playing ? 'pause' : 'play'} />
           </button>
           <button
             type="button"
@@ -53,7 +54,7 @@ export function PlayerBar() {
             aria-label="Next sound"
             disabled={!hasNext}
           >
-            <span aria-hidden="true">⏭</span>
+            <Icon name="next" />
           </button>
         </div>
         <div className="player-seek">

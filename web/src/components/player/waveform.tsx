@@ -58,7 +58,7 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
         progressColor: '#1f5fbf',
         cursorColor: '#174a96',
         cursorWidth: isCurrent ? 2 : 0,
-        barWidth: 2,
+        barWidth: size === 'large' ? 3 : 2,
         barGap: 1,
         barRadius: 1,
         normalize: true,
@@ -72,7 +72,7 @@ export function Waveform({ sound, size, queue, queueId }: WaveformProps) {
       destroyed = true;
       destroy();
     };
-  }, [element, peaks.data, duration, height, isCurrent, player]);
+  }, [element, peaks.data, duration, height, size, isCurrent, player]);
 
   if (sound.processing === 'pending') {
     return (

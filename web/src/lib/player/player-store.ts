@@ -156,11 +156,17 @@ export class PlayerStore {
     else this.play(sound);
   }
 
-  /** A listing changed (more loaded, a rename, a delete): the queue started from it follows. */
+  /**
+   * A listing changed (more loaded, a rename, a delete, processing done): the queue started
+   * from it follows, and the sound playing takes the newest copy of itself found in any list.
+   */
   updateQueue(queueId: string, sounds: Sound[]): void {
-    if (this.state.queueId !== queueId) return;
     const current = this.state.sound;
-    const fresh = current && sounds.find((item) => item.id === current.id);
+    const fresh = current ? sounds.find((item) => item.id === current.id) : undefined;
+    if (this.state.queueId !== queueId) {
+      if (fresh && fresh !== current) this.set({ sound: fresh });
+      return;
+    }
     // The playing sound stays in the queue even when it left the list (a search changed).
     this.set({
       queue: fresh || !current ? sounds : this.state.queue,

@@ -1,3 +1,4 @@
+import { Icon } from '../../../components/ui/icons.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
 import { usePlayer, usePlayerState } from '../../../lib/player/player-provider.tsx';
 
@@ -22,7 +23,7 @@ export function PlayButton({
       aria-label={`${playing ? 'Pause' : 'Play'} ${sound.title}`}
       onClick={() => (playing ? player.pause() : player.play(sound, { queue, queueId }))}
     >
-      <span aria-hidden="true">{playing ? '⏸' : '▶'}</span>
+      <Icon name={playing ? 'pause' : 'play'} />
     </button>
   );
 }

@@ -1,8 +1,9 @@
-import { useId } from 'react';
+import { useEffect, useId } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { Waveform } from '../../../components/player/waveform.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
 import { formatBytes, formatDateTime, formatDuration } from '../../../lib/format.ts';
+import { usePlayer } from '../../../lib/player/player-provider.tsx';
 import { useAuthenticatedUserId } from '../../../lib/session.tsx';
 import { useDeleteSound } from '../api/delete-sound.ts';
 import { PlayButton } from './play-button.tsx';
@@ -16,6 +17,9 @@ export function SoundDetails({ sound }: { sound: Sound }) {
   const deletion = useDeleteSound(viewerId);
   const navigate = useNavigate();
   const titleId = useId();
+  const player = usePlayer();
+  // Renamed or processed here: the player shows the news too.
+  useEffect(() => player.updateSound(sound), [player, sound]);
 
   return (
     <article className="sound-page" aria-labelledby={titleId}>

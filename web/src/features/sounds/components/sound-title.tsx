@@ -35,7 +35,15 @@ export function SoundTitle({ sound, level, id, link = false, children }: SoundTi
   };
 
   if (editing) {
-    return <TitleForm sound={sound} userId={userId} onDone={stopEditing} />;
+    return (
+      <div className="sound-title">
+        {/* The page keeps its heading (and the card its name) while the title is edited. */}
+        <Heading id={id} className="visually-hidden">
+          {sound.title}
+        </Heading>
+        <TitleForm sound={sound} userId={userId} onDone={stopEditing} />
+      </div>
+    );
   }
   return (
     <div className="sound-title">
