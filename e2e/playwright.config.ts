@@ -26,11 +26,19 @@ export default defineConfig({
   projects: [
     {
       name: 'phone',
+      testIgnore: /lighthouse/,
       use: { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true },
     },
     {
       name: 'desktop',
+      testIgnore: /lighthouse/,
       use: { viewport: { width: 1280, height: 800 } },
+    },
+    {
+      // After the journeys, alone: timings are measured, and their sounds are on the page.
+      name: 'lighthouse',
+      testMatch: /lighthouse/,
+      dependencies: ['phone', 'desktop'],
     },
   ],
 });

@@ -2,16 +2,19 @@ import { writeFile } from 'node:fs/promises';
 
 /**
  * Writes a real, playable WAV file: a sine tone, 16-bit PCM mono, faded in and out so that it
- * does not click. Different frequencies or lengths give different files.
+ * does not click. Different frequencies or lengths give different files. `pulses` per second
+ * make its loudness swell and fade, so its waveform has a shape to look at.
  */
 export function toneWav({
   hz,
   seconds,
   sampleRate = 22_050,
+  pulses = 0,
 }: {
   hz: number;
   seconds: number;
   sampleRate?: number;
+  pulses?: number;
 }): Buffer {
   const samples = Math.round(seconds * sampleRate);
   const dataBytes = samples * 2;
@@ -31,7 +34,9 @@ export function toneWav({
   wav.writeUInt32LE(dataBytes, 40);
   const fade = Math.round(sampleRate * 0.02);
   for (let i = 0; i < samples; i++) {
-    const envelope = Math.min(1, i / fade, (samples - 1 - i) / fade);
+    const t = i / sampleRate;
+    const swell = pulses > 0 ? 0.15 + 0.85 * Math.abs(Math.sin(Math.PI * pulses * t)) ** 2 : 1;
+    const envelope = Math.min(1, i / fade, (samples - 1 - i) / fade) * swell;
     const value = Math.sin((2 * Math.PI * hz * i) / sampleRate) * envelope * 0.5;
     wav.writeInt16LE(Math.round(value * 32_767), 44 + i * 2);
   }

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@cloud-sound/server/testing/database';
 import { startSystem } from '@cloud-sound/system';
 import { chromiumAvailable, inCi, NO_CHROMIUM_MESSAGE } from './chromium.ts';
+import { type RunningNginx, startWebNginx } from './nginx.ts';
 import { SCREENSHOT_DIR } from './paths.ts';
+import { freePort } from './ports.ts';
 
 /** Each program's output, written when the system stops (Playwright's output folder). */
 const LOG_DIR = fileURLToPath(new URL('../test-results/system', import.meta.url));
@@ -35,7 +37,13 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
+  // The web app runs twice: under `vite preview` (the system's own web program) for the journeys,
+  // and behind nginx as production serves it (for Lighthouse). The API lets both call it.
+  const webPort = await freePort();
+  const nginxPort = await freePort();
+  const origins = [webPort, nginxPort].map((port) => `http://127.0.0.1:${port}`).join(',');
   let system: Awaited<ReturnType<typeof startSystem>>;
+  let nginx: RunningNginx;
   try {
     system = await startSystem({
       dataDir,
@@ -43,7 +51,10 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
       databaseUrl: database.url,
       // The browser, the page and the API all say 127.0.0.1: no name lookup in between.
       publicHost: '127.0.0.1',
-      settings: { api: { MAX_UPLOAD_BYTES: String(20 * 1024 * 1024) } },
+      settings: {
+        api: { MAX_UPLOAD_BYTES: String(20 * 1024 * 1024), CORS_ORIGINS: origins },
+        web: { PORT: String(webPort) },
+      },
       // A clean environment: nothing from the caller's shell (PORT, DATABASE_URL…) leaks in.
       environment: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR },
     });
@@ -52,11 +63,20 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
     throw error;
   }
   const { web, api } = system.programs;
+  try {
+    nginx = await startWebNginx({ apiUrl: api.publicUrl, port: nginxPort });
+  } catch (error) {
+    await system.stop();
+    await cleanUp();
+    throw error;
+  }
   console.log(
     `[e2e] system up in ${((Date.now() - started) / 1000).toFixed(1)} s: web ${web.publicUrl}, API ${api.publicUrl}`,
   );
   process.env.CLOUD_SOUND_E2E_WEB_URL = web.publicUrl;
   process.env.CLOUD_SOUND_E2E_API_URL = api.publicUrl;
+  process.env.CLOUD_SOUND_E2E_NGINX_URL = nginx.url;
+  console.log(`[e2e] the production build behind nginx: ${nginx.url}`);
 
   return async () => {
     const programs = Object.values(system.programs);
@@ -66,6 +86,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
         `[e2e] ${program.name} EXITED DURING THE RUN; its output: e2e/test-results/system/${program.name}.log`,
       );
     }
+    await nginx.stop();
     await system.stop();
     await mkdir(LOG_DIR, { recursive: true });
     for (const program of programs) {

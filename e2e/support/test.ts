@@ -5,15 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { CHROMIUM_PATH, chromiumAvailable } from './chromium.ts';
-import { SCREENSHOT_DIR } from './paths.ts';
+import { DOCS_SCREENSHOT_DIR, SCREENSHOT_DIR, updateDocsScreenshots } from './paths.ts';
 
 interface Fixtures {
   /** The API's URL, for setting the scene without the browser. */
   apiUrl: string;
+  /** The production build of the web app behind nginx. */
+  nginxUrl: string;
   /** An empty folder, deleted after the test: where the "files on the person's disk" go. */
   filesDir: string;
   /** Saves a full-page screenshot as screenshots/<project>-<NN>-<name>.png. */
   saveScreenshot: (name: string) => Promise<void>;
+  /**
+   * Saves what the window shows as docs/screenshots/<project>-<name>.png, for the README, when
+   * CLOUD_SOUND_DOCS_SCREENSHOTS=1; otherwise does nothing.
+   */
+  docsScreenshot: (name: string) => Promise<void>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -25,6 +32,9 @@ export const test = base.extend<Fixtures>({
   },
   apiUrl: async ({ baseURL: _started }, use) => {
     await use(requiredEnv('CLOUD_SOUND_E2E_API_URL'));
+  },
+  nginxUrl: async ({ baseURL: _started }, use) => {
+    await use(requiredEnv('CLOUD_SOUND_E2E_NGINX_URL'));
   },
   filesDir: async ({ baseURL: _started }, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'cloud-sound-e2e-files-'));
@@ -38,6 +48,19 @@ export const test = base.extend<Fixtures>({
       count += 1;
       const file = `${testInfo.project.name}-${String(count).padStart(2, '0')}-${name}.png`;
       await page.screenshot({ path: join(SCREENSHOT_DIR, file), fullPage: true });
+    });
+  },
+  docsScreenshot: async ({ page }, use, testInfo) => {
+    await use(async (name) => {
+      if (!updateDocsScreenshots()) return;
+      await mkdir(DOCS_SCREENSHOT_DIR, { recursive: true });
+      // Quiet pixels: no blinking caret, no hover, no transition half-way.
+      await page.mouse.move(0, 0);
+      await page.screenshot({
+        path: join(DOCS_SCREENSHOT_DIR, `${testInfo.project.name}-${name}.png`),
+        animations: 'disabled',
+        caret: 'hide',
+      });
     });
   },
 });
