@@ -1,7 +1,14 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { createEvent, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { API, apiError, makeSound, readMultipart, soundList } from '../../../testing/fixtures.ts';
+import {
+  API,
+  apiError,
+  makeLimits,
+  makeSound,
+  readMultipart,
+  soundList,
+} from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
 import { SoundsSection } from '../../sounds/components/sounds-section.tsx';
@@ -193,5 +200,80 @@ describe('uploading', () => {
       'Choose at least one audio file to upload.',
     );
     expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+});
+
+describe('the limits and formats', () => {
+  it('are shown before a file is chosen, and filter the picker, all from GET /limits', async () => {
+    server.use(
+      http.get(`${API}/limits`, () =>
+        HttpResponse.json(
+          makeLimits({
+            upload: {
+              maxBytes: 5_000_000,
+              formats: [
+                { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
+                { name: 'Opus', types: ['audio/opus', 'audio/ogg'], extensions: ['.opus'] },
+              ],
+            },
+            title: { maxLength: 80 },
+          }),
+        ),
+      ),
+    );
+    renderUpload();
+    expect(await screen.findByText(/^MP3 or Opus, up to 5\.0 MB each\./)).toBeInTheDocument();
+    expect(screen.getByLabelText('Audio files')).toHaveAttribute(
+      'accept',
+      '.mp3,audio/mpeg,.opus,audio/opus,audio/ogg',
+    );
+    expect(screen.getByLabelText('Title (optional)')).toHaveAttribute('maxlength', '80');
+  });
+});
+
+describe('dropping files', () => {
+  function dragEvent(type: string, files: File[]) {
+    const event = createEvent(type, window, { bubbles: true, cancelable: true });
+    Object.defineProperty(event, 'dataTransfer', {
+      value: { types: ['Files'], files, dropEffect: 'none' },
+    });
+    return event;
+  }
+
+  it('shows a drop zone while files are over the page and uploads what is dropped', async () => {
+    const received: (string | undefined)[] = [];
+    server.use(
+      http.post(`${API}/sounds`, async ({ request }) => {
+        const { files } = await readMultipart(request);
+        received.push(files.file);
+        return HttpResponse.json(makeSound({ title: 'dropped' }), { status: 201 });
+      }),
+    );
+    renderUpload();
+    const file = audioFile('dropped.wav');
+
+    fireEvent(window, dragEvent('dragenter', [file]));
+    expect(screen.getByText('Drop audio files to upload them')).toBeInTheDocument();
+    const over = dragEvent('dragover', [file]);
+    fireEvent(window, over);
+    // Cancelled, so the browser lets the page have the file instead of opening it.
+    expect(over.defaultPrevented).toBe(true);
+    fireEvent(window, dragEvent('drop', [file]));
+
+    expect(screen.queryByText('Drop audio files to upload them')).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(
+        within(uploadRow('dropped.wav')).getByText('Uploaded as “dropped”'),
+      ).toBeInTheDocument(),
+    );
+    expect(received).toEqual(['dropped.wav']);
+  });
+
+  it('hides the drop zone when the files leave the page', () => {
+    renderUpload();
+    fireEvent(window, dragEvent('dragenter', [audioFile('a.wav')]));
+    expect(screen.getByText('Drop audio files to upload them')).toBeInTheDocument();
+    fireEvent(window, dragEvent('dragleave', [audioFile('a.wav')]));
+    expect(screen.queryByText('Drop audio files to upload them')).not.toBeInTheDocument();
   });
 });
