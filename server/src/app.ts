@@ -63,6 +63,8 @@ export function serverOptions(
     // JSON bodies here are a user id; uploads stream past this limit through multipart.
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // HEAD is answered where the document says so (a sound's files), not on every GET.
+    exposeHeadRoutes: false,
     // Requests refused before any route sees them still get our error shape.
     clientErrorHandler,
     frameworkErrors,
@@ -104,7 +106,6 @@ export async function buildApp(
   await app.register(cors);
   await app.register(rateLimit);
   await app.register(clientLimits);
-  await app.register(openapi);
   await app.register(multipart);
 
   await app.register(db);
@@ -113,6 +114,9 @@ export async function buildApp(
   await app.register(auth);
   await app.register(processing);
   await app.register(soundsService);
+  // Last before the routes: every plugin that documents routes (auth, limits, errors) has
+  // added its onRoute hook by now, and the document sees what they add.
+  await app.register(openapi);
 
   await app.register(healthRoutes);
   await app.register(limitsRoutes);

@@ -22,6 +22,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // nor silently drops extra fields.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler(errorHandler);
+  // Bodies are JSON or nothing: a text/plain one is 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler(notFoundHandler);
 
   const users = await openUserStore(config.DATA_DIR);

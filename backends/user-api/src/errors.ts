@@ -26,8 +26,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return reply.code(413).send(toReply(413, 'BODY_TOO_LARGE', error.message));
   }
-  // Malformed JSON, empty body, unsupported content type: for callers all are a bad body,
-  // so they get 400 (user_api's contract) rather than Fastify's 415 for media types.
+  // A body that is not JSON at all: 415, as its status says.
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return reply.code(415).send(toReply(415, 'UNSUPPORTED_MEDIA_TYPE', error.message));
+  }
+  // Malformed or empty JSON: a bad body, 400 (user_api's contract).
   if (error.code?.startsWith('FST_ERR_CTP_')) {
     return reply.code(400).send(toReply(400, 'INVALID_BODY', error.message));
   }

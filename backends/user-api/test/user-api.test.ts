@@ -77,10 +77,12 @@ describe('bad input', () => {
   });
 
   it.each(['text/plain', 'application/x-www-form-urlencoded'])(
-    'rejects a %s body with 400',
+    'rejects a %s body with 415 Unsupported Media Type',
     async (contentType) => {
       const { url } = await startApp();
-      await expectError(await postUser(url, '{"id":5}', contentType), 400, 'INVALID_BODY');
+      const response = await postUser(url, '{"id":5}', contentType);
+      expect(await response.clone().json()).toMatchObject({ error: 'Unsupported Media Type' });
+      await expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
       expect((await fetch(`${url}/user/5`)).status).toBe(404);
     },
   );

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { USER_ID_RANGE } from '../contract.ts';
 import { Errors } from '../lib/errors.ts';
-import { errorReplies } from '../schemas/common.ts';
+import { errorReplies } from '../schemas/replies.ts';
 import { RateLimited } from './rate-limit.ts';
 
 declare module 'fastify' {
@@ -59,13 +59,18 @@ export default fp(
       request.userId = userId;
     });
 
-    // A route that runs requireUser is documented as protected, with the answers it may give.
+    // A route that runs requireUser is documented as protected, with the answers it may give;
+    // every other route as open.
     fastify.addHook('onRoute', (route) => {
-      if (![route.preHandler].flat().includes(fastify.requireUser)) return;
+      if (!route.schema || route.schema.hide) return;
+      if (![route.preHandler].flat().includes(fastify.requireUser)) {
+        route.schema = { ...route.schema, security: [] };
+        return;
+      }
       route.schema = {
         ...route.schema,
         security: [{ userId: [] }],
-        response: { ...errorReplies(400, 401, 429, 503), ...(route.schema?.response as object) },
+        response: { ...errorReplies(400, 401, 429, 503), ...(route.schema.response as object) },
       };
     });
   },

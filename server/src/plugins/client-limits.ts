@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Errors } from '../lib/errors.ts';
-import { errorReplies } from '../schemas/common.ts';
+import { errorReplies } from '../schemas/replies.ts';
 
 /** The kinds of long-running request a route may declare, each limited per client address. */
 export type ConcurrencyKind = 'uploads' | 'playbacks';

@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { Errors, errorBody } from '../lib/errors.ts';
+import { errorReplies } from '../schemas/replies.ts';
 
 /** Our own 5xx errors (503s) carry messages written for clients; any other 5xx does not. */
 const OWN_CODES = new Set<string>(Object.values(Errors).map((ErrorClass) => new ErrorClass().code));
@@ -26,8 +27,26 @@ const FRAMEWORK_CODES: Record<string, { code: string; statusCode?: number }> = {
  * The one error handler: every failure becomes `{statusCode, error, message, code}`. Below 500
  * the message is for the client; at 500 and above it is generic and the cause is logged.
  */
+/** Methods whose requests Fastify reads a body of (and so may refuse for its size or type). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export default fp(
   async (fastify) => {
+    // Answers any request can get before its handler runs (documented on every operation):
+    // a malformed or too slow request, an unmet Expect, headers too large; for methods with a
+    // body, one too large or of a type the route does not take; for a path with parameters,
+    // one too long.
+    fastify.addHook('onRoute', (route) => {
+      if (!route.schema?.response || route.schema.hide) return;
+      const statuses = [400, 408, 417, 431];
+      if ([route.method].flat().some((method) => BODY_METHODS.has(method))) statuses.push(413, 415);
+      if (route.url.includes(':')) statuses.push(414);
+      route.schema.response = {
+        ...errorReplies(...statuses),
+        ...(route.schema.response as object),
+      };
+    });
+
     fastify.setErrorHandler((thrown: FastifyError, request, reply) => {
       // A database that cannot answer is an outage to wait out (503), not a bug of ours.
       const error: FastifyError = isDatabaseUnavailable(thrown)

@@ -19,9 +19,11 @@ export default fp(
           title: 'Cloud Sound API',
           version: '1.0.0',
           description:
-            'Upload, list, play and delete sounds. Protected operations identify the caller by the `X-User-Id` header.',
+            'Upload, list, search, play, rename and delete sounds. Protected operations identify the caller by the `X-User-Id` header. Every error is an `ApiError` with a stable `code`.',
+          license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+          contact: { name: 'Cloud Sound', url: `${fastify.config.PUBLIC_URL}/docs` },
         },
-        servers: [{ url: fastify.config.PUBLIC_URL }],
+        servers: [{ url: fastify.config.PUBLIC_URL, description: 'This API (PUBLIC_URL)' }],
         tags: [
           { name: 'sounds', description: 'Listing, playing, uploading and deleting sounds' },
           { name: 'users', description: 'Registration and identity' },
@@ -39,6 +41,13 @@ export default fp(
           },
         },
       },
+      // The HEAD operations (a sound's files) are declared routes of their own, with their own
+      // operationIds, to which the plugin appends `-head` (made for copies of GET routes).
+      exposeHeadRoutes: true,
+      transformObject: (document) =>
+        withoutHeadSuffix(
+          'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+        ),
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
       },
@@ -49,3 +58,11 @@ export default fp(
   },
   { name: 'openapi', dependencies: ['config'] },
 );
+
+function withoutHeadSuffix<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, { head?: { operationId?: string } }> }).paths;
+  for (const item of Object.values(paths ?? {})) {
+    if (item.head?.operationId) item.head.operationId = item.head.operationId.replace(/-head$/, '');
+  }
+  return document;
+}

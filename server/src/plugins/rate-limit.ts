@@ -2,7 +2,7 @@ import createError from '@fastify/error';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
-import { errorReplies } from '../schemas/common.ts';
+import { errorReplies, RATE_LIMIT_HEADERS } from '../schemas/replies.ts';
 
 export const RateLimited = createError(
   'RATE_LIMITED',
@@ -54,7 +54,14 @@ export default fp(
       };
       route.config = { ...route.config, rateLimit: options };
       if (route.schema?.response) {
-        route.schema.response = { ...(route.schema.response as object), ...errorReplies(429) };
+        // Every answer carries the limit's state; past it, 429.
+        const replies = Object.entries(route.schema.response as Record<string, object>).map(
+          ([status, schema]) =>
+            Number(status) < 300
+              ? [status, { ...schema, headers: { ...RATE_LIMIT_HEADERS, ...headersOf(schema) } }]
+              : [status, schema],
+        );
+        route.schema.response = { ...Object.fromEntries(replies), ...errorReplies(429) };
       }
     });
 
@@ -66,3 +73,7 @@ export default fp(
   },
   { name: 'rate-limit', dependencies: ['config'] },
 );
+
+function headersOf(schema: object): object {
+  return (schema as { headers?: object }).headers ?? {};
+}

@@ -37,9 +37,11 @@ export function createProcessingRunner(options: RunnerOptions): ProcessingRunner
   const loops: Promise<void>[] = [];
 
   async function idle(ms: number): Promise<void> {
+    if (stopping) return;
     const waiting = new AbortController();
     sleepers.add(waiting);
-    await sleep(ms, undefined, { signal: waiting.signal }).catch(() => {});
+    const signal = AbortSignal.any([waiting.signal, stopAll.signal]);
+    await sleep(ms, undefined, { signal }).catch(() => {});
     sleepers.delete(waiting);
   }
 

@@ -1,15 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-
-const CheckResult = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
-const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
-  checks: Type.Object({ database: CheckResult, userApi: CheckResult, fileStore: CheckResult }),
-  processing: Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('off')], {
-    description:
-      'ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it.',
-  }),
-});
+import { reply } from '../schemas/replies.ts';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const processingState = async () => {
@@ -23,9 +14,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         tags: ['health'],
         summary: 'Liveness: the process answers',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        description: 'Answers 200 while the process runs, whatever its dependencies do.',
+        response: {
+          200: reply(
+            'Alive',
+            Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }),
+          ),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -35,9 +33,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/ready',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness: the database and both backends answer',
-        response: { 200: Readiness, 503: Readiness },
+        description:
+          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` reports ffmpeg without changing the answer.',
+        response: {
+          200: reply('Ready: the database and both backends answer', Type.Ref('Readiness')),
+          503: reply('Not ready: `checks` names what is unavailable', Type.Ref('Readiness')),
+        },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ACCEPTED_FORMATS, MAX_TITLE_LENGTH, PAGE_SIZE, USER_ID_RANGE } from '../contract.ts';
+import { reply } from '../schemas/replies.ts';
 
 /**
  * GET /limits: the numbers a client must respect, as this API is configured (the upload limit
@@ -18,11 +19,12 @@ export const limitsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/limits',
     {
       schema: {
+        operationId: 'getLimits',
         tags: ['meta'],
         summary: 'The limits a client must respect',
         description:
           'User id range, title length, page sizes, the largest upload and the accepted formats.',
-        response: { 200: Type.Ref('Limits') },
+        response: { 200: reply('The limits, as this API is configured', Type.Ref('Limits')) },
       },
     },
     async (_request, reply) => {

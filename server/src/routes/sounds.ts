@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RouteHandlerMethod } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { ACCEPTED_FORMAT_NAMES, MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
-import { errorReplies } from '../schemas/common.ts';
-import { type SoundChanges, SoundListQuery, SoundParams } from '../schemas/sound.ts';
+import { errorReplies, reply } from '../schemas/replies.ts';
+import {
+  type SoundChanges,
+  SoundListQuery,
+  SoundParams,
+  StoredFileHeaders,
+  StoredFileReplyHeaders,
+} from '../schemas/sound.ts';
 import { presentSound } from '../sounds/present.ts';
 import type { SoundFile } from '../sounds/service.ts';
 
@@ -14,12 +21,16 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/sounds',
     {
       schema: {
+        operationId: 'listSounds',
         tags: ['sounds'],
         summary: 'List sounds, newest first',
         description:
           'Keyset-paginated: pass `nextCursor` back as `cursor` (with the same `q` and `userId`) for the next page.',
         querystring: SoundListQuery,
-        response: { 200: Type.Ref('SoundList'), ...errorReplies(400, 503) },
+        response: {
+          200: reply('A page of sounds', Type.Ref('SoundList')),
+          ...errorReplies(400, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -42,60 +53,87 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/sounds/:id',
     {
       schema: {
+        operationId: 'getSound',
         tags: ['sounds'],
         summary: 'Get one sound',
+        description: 'A listed sound, with where to fetch its files and how far its processing is.',
         params: SoundParams,
-        response: { 200: Type.Ref('Sound'), ...errorReplies(400, 404, 503) },
+        response: {
+          200: reply('The sound', Type.Ref('Sound')),
+          ...errorReplies(400, 404, 503),
+        },
       },
     },
     async (request) => present(await sounds.find(request.params.id)),
   );
 
-  const fileRoute = (
+  /** GET and HEAD of one of a sound's files, each an operation of its own in the document. */
+  const fileRoutes = (
     path: string,
     file: SoundFile,
+    operation: { get: string; head?: string },
     summary: string,
     description: string,
     media: Record<string, { schema: TSchema }>,
-  ) =>
-    fastify.get(
-      path,
-      {
+  ) => {
+    const handler: RouteHandlerMethod = (request, reply) =>
+      sounds.send((request.params as Static<typeof SoundParams>).id, file, request, reply);
+    const response = {
+      200: { description: 'The whole file', content: media, headers: StoredFileReplyHeaders },
+      206: {
+        description: 'The requested range (`Content-Range` says which)',
+        content: media,
+        headers: StoredFileReplyHeaders,
+      },
+      304: { ...Type.Null(), description: 'Not modified (`If-None-Match` matched its `ETag`)' },
+      ...errorReplies(400, 404, 416, 503),
+    };
+    const schema = {
+      tags: ['sounds'],
+      description: `${description} Supports \`Range\` (206, 416) and \`If-None-Match\` (304).`,
+      params: SoundParams,
+      headers: StoredFileHeaders,
+      response,
+    };
+    const methods = operation.head ? (['GET', 'HEAD'] as const) : (['GET'] as const);
+    for (const method of methods) {
+      fastify.route({
+        method,
+        url: path,
+        // HEAD is documented as an operation of its own, not Fastify's automatic copy.
+        exposeHeadRoute: false,
         config: { concurrency: 'playbacks' },
         schema: {
-          tags: ['sounds'],
-          summary,
-          description: `${description} Supports HEAD, \`Range\` (206, 416) and \`If-None-Match\` (304).`,
-          params: SoundParams,
-          response: {
-            200: { description: 'The whole file', content: media },
-            206: { description: 'The requested range', content: media },
-            304: Type.Null({ description: 'Not modified' }),
-            ...errorReplies(400, 404, 416, 503),
-          },
+          ...schema,
+          operationId: method === 'GET' ? operation.get : operation.head,
+          summary: method === 'GET' ? summary : `${summary}: headers only`,
         },
-      },
-      (request, reply) => sounds.send(request.params.id, file, request, reply),
-    );
+        handler,
+      });
+    }
+  };
   const audioBytes = { 'audio/*': { schema: Type.String({ format: 'binary' }) } };
 
-  fileRoute(
+  fileRoutes(
     '/sounds/:id/audio',
     'original',
+    { get: 'getSoundAudio', head: 'headSoundAudio' },
     'Download a sound as uploaded',
     'The untouched original file, with its detected Content-Type.',
     audioBytes,
   );
-  fileRoute(
+  fileRoutes(
     '/sounds/:id/stream',
     'stream',
+    { get: 'getSoundStream', head: 'headSoundStream' },
     'Stream the listening rendition',
     'What players should play: a compressed rendition every browser plays (MP3); 404 until the sound is processed.',
     audioBytes,
   );
-  fileRoute(
+  fileRoutes(
     '/sounds/:id/waveform',
     'waveform',
+    { get: 'getSoundWaveform' },
     "Get a sound's waveform",
     'Peaks in BBC audiowaveform JSON (version 2, 8 bits, min/max pairs, about 1,000–2,000 points), as wavesurfer.js and peaks.js read them; 404 until the sound is processed.',
     { 'application/json': { schema: Type.Ref('Waveform') } },
@@ -110,15 +148,22 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       // below only documents it.
       validatorCompiler: () => () => true,
       schema: {
+        operationId: 'uploadSound',
         tags: ['sounds'],
         summary: 'Upload a sound',
-        description: `One audio file in the part \`file\` (${ACCEPTED_FORMAT_NAMES}; at most ${config.MAX_UPLOAD_BYTES} bytes, see GET /limits) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension).`,
+        description: `One audio file in the part \`file\` (${ACCEPTED_FORMAT_NAMES}; at most ${config.MAX_UPLOAD_BYTES} bytes, see GET /limits) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension). The file must be audio its own bytes prove (its first frames are checked before the 201); it is then processed (waveform, listening rendition, exact duration) in the background.`,
         consumes: ['multipart/form-data'],
         body: Type.Object({
-          file: Type.String({ format: 'binary' }),
+          file: Type.String({ format: 'binary', description: 'The audio file' }),
           title: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH })),
         }),
-        response: { 201: Type.Ref('Sound'), ...errorReplies(413, 415, 422) },
+        response: {
+          201: reply(
+            'The sound, listed and playable at once; `processing` is `pending`',
+            Type.Ref('Sound'),
+          ),
+          ...errorReplies(413, 415, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -132,11 +177,17 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       preHandler: fastify.requireUser,
       schema: {
+        operationId: 'renameSound',
         tags: ['sounds'],
         summary: 'Rename one of your sounds',
+        description:
+          'Only the uploader may. The title is cleaned as an upload’s is (control characters removed) and must keep at least one visible character.',
         params: SoundParams,
         body: Type.Ref('SoundChanges'),
-        response: { 200: Type.Ref('Sound'), ...errorReplies(403, 404) },
+        response: {
+          200: reply('The sound, with its new title', Type.Ref('Sound')),
+          ...errorReplies(403, 404),
+        },
       },
     },
     async (request) => {
@@ -151,11 +202,13 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       preHandler: fastify.requireUser,
       schema: {
+        operationId: 'deleteSound',
         tags: ['sounds'],
         summary: 'Delete one of your sounds',
+        description: 'The sound leaves every listing at once; its files follow.',
         params: SoundParams,
         response: {
-          204: Type.Null({ description: 'Deleted' }),
+          204: { ...Type.Null(), description: 'Deleted' },
           ...errorReplies(403, 404),
         },
       },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
-import { errorReplies } from '../schemas/common.ts';
+import { errorReplies, reply } from '../schemas/replies.ts';
 import type { NewUser } from '../schemas/user.ts';
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -9,11 +9,15 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       config: { rateLimited: 'registrations' },
       schema: {
+        operationId: 'createUser',
         tags: ['users'],
         summary: 'Register a user',
         description: 'Creates the user in the user service. Ids are unique.',
         body: Type.Ref('NewUser'),
-        response: { 201: Type.Ref('User'), ...errorReplies(400, 409, 503) },
+        response: {
+          201: reply('Registered', Type.Ref('User')),
+          ...errorReplies(400, 409, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -29,10 +33,11 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       preHandler: fastify.requireUser,
       schema: {
+        operationId: 'getMe',
         tags: ['users'],
         summary: 'Check who you are',
         description: 'Succeeds when `X-User-Id` names a registered user: the way to "log in".',
-        response: { 200: Type.Ref('User') },
+        response: { 200: reply('You are this registered user', Type.Ref('User')) },
       },
     },
     async (request) => ({ id: request.userId as number }),

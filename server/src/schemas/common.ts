@@ -9,14 +9,18 @@ export const ErrorReply = Type.Object(
     message: Type.String({ description: 'What went wrong, for people' }),
     code: Type.String({ description: 'What went wrong, for programs: stable across releases' }),
   },
-  { $id: 'Error', title: 'Error' },
+  {
+    $id: 'ApiError',
+    title: 'ApiError',
+    examples: [
+      {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'No sound has id 0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10',
+        code: 'SOUND_NOT_FOUND',
+      },
+    ],
+  },
 );
 
 export const UserId = Type.Integer({ ...USER_ID_RANGE, description: 'A numeric user id' });
-
-/** The reply schemas for a set of error statuses, all the same shape. */
-export function errorReplies<const S extends readonly number[]>(...statuses: S) {
-  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('Error')])) as {
-    [K in S[number]]: ReturnType<typeof Type.Ref<'Error'>>;
-  };
-}

@@ -21,5 +21,19 @@ export const Limits = Type.Object(
       ),
     }),
   },
-  { $id: 'Limits', title: 'Limits' },
+  {
+    $id: 'Limits',
+    title: 'Limits',
+    examples: [
+      {
+        userId: { minimum: 1, maximum: 2147483647 },
+        title: { maxLength: 200 },
+        page: { default: 20, maximum: 100 },
+        upload: {
+          maxBytes: 104857600,
+          formats: [{ name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] }],
+        },
+      },
+    ],
+  },
 );

@@ -1,5 +1,6 @@
 import { ErrorReply } from './common.ts';
 import { Limits } from './limits.ts';
+import { Readiness } from './readiness.ts';
 import { Sound, SoundChanges, SoundList } from './sound.ts';
 import { NewUser, User } from './user.ts';
 import { Waveform } from './waveform.ts';
@@ -18,4 +19,5 @@ export const SHARED_SCHEMAS = [
   User,
   Limits,
   Waveform,
+  Readiness,
 ];

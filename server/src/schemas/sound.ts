@@ -4,6 +4,22 @@ import { UserId } from './common.ts';
 
 export const SoundId = Type.String({ format: 'uuid', description: 'The sound id' });
 
+const SOUND_EXAMPLE = {
+  id: '0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10',
+  title: 'Morning birds',
+  filename: 'morning-birds.wav',
+  contentType: 'audio/wav',
+  size: 5292044,
+  durationMs: 30000,
+  userId: 4242,
+  createdAt: '2026-12-01T10:30:00.000Z',
+  audioUrl: 'http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/audio',
+  processing: 'ready',
+  processingError: null,
+  waveformUrl: 'http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/waveform',
+  streamUrl: 'http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream',
+};
+
 export const Sound = Type.Object(
   {
     id: SoundId,
@@ -36,7 +52,7 @@ export const Sound = Type.Object(
         'The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)',
     }),
   },
-  { $id: 'Sound', title: 'Sound' },
+  { $id: 'Sound', title: 'Sound', examples: [SOUND_EXAMPLE] },
 );
 
 export const SoundList = Type.Object(
@@ -46,7 +62,11 @@ export const SoundList = Type.Object(
       description: 'Pass as `cursor` for the next page; null on the last page',
     }),
   },
-  { $id: 'SoundList', title: 'SoundList' },
+  {
+    $id: 'SoundList',
+    title: 'SoundList',
+    examples: [{ items: [SOUND_EXAMPLE], nextCursor: 'WyIyMDI2LTEyLTAxVDEwOjMwOjAwLjAwMFoiXQ' }],
+  },
 );
 
 export const SoundListQuery = Type.Object({
@@ -81,3 +101,38 @@ export const SoundChanges = Type.Object(
     examples: [{ title: 'Morning birds, take 2' }],
   },
 );
+
+/** What a client may ask of a sound's file: a range, or only if it changed. */
+export const StoredFileHeaders = Type.Object({
+  range: Type.Optional(
+    Type.String({
+      description: 'One byte range, e.g. `bytes=0-1023` or `bytes=1000-` (answered 206)',
+      examples: ['bytes=0-1023'],
+    }),
+  ),
+  'if-range': Type.Optional(
+    Type.String({ description: 'The `ETag` a `Range` applies to; otherwise the whole file' }),
+  ),
+  'if-none-match': Type.Optional(
+    Type.String({ description: 'The `ETag` held already: 304 when it still matches' }),
+  ),
+  'if-modified-since': Type.Optional(
+    Type.String({ description: 'An HTTP date: 304 when the file has not changed since' }),
+  ),
+});
+
+/** What comes with a sound's file (200, 206). */
+export const StoredFileReplyHeaders = {
+  'Content-Length': Type.Integer({ description: 'Bytes in this answer' }),
+  'Content-Range': Type.String({
+    description: 'On 206: the range sent and the whole size, e.g. `bytes 0-1023/48044`',
+    pattern: '^bytes \\d+-\\d+/\\d+$',
+  }),
+  'Accept-Ranges': Type.Literal('bytes'),
+  ETag: Type.String({ description: 'The file’s version (it never changes)' }),
+  'Last-Modified': Type.String({ description: 'When the file was stored (an HTTP date)' }),
+  'Content-Disposition': Type.String({
+    description: 'Inline, with the file’s name (the original’s as uploaded)',
+  }),
+  'Cache-Control': Type.Literal('public, max-age=31536000, immutable'),
+};

@@ -5,4 +5,7 @@ export const NewUser = Type.Object(
   { id: UserId },
   { additionalProperties: false, $id: 'NewUser', title: 'NewUser', examples: [{ id: 4242 }] },
 );
-export const User = Type.Object({ id: UserId }, { $id: 'User', title: 'User' });
+export const User = Type.Object(
+  { id: UserId },
+  { $id: 'User', title: 'User', examples: [{ id: 4242 }] },
+);

@@ -13,5 +13,19 @@ export const Waveform = Type.Object(
       description: 'min, max, min, max, … one pair per point',
     }),
   },
-  { $id: 'Waveform', title: 'Waveform' },
+  {
+    $id: 'Waveform',
+    title: 'Waveform',
+    examples: [
+      {
+        version: 2,
+        channels: 1,
+        sample_rate: 8000,
+        samples_per_pixel: 128,
+        bits: 8,
+        length: 3,
+        data: [-12, 14, -40, 38, -5, 6],
+      },
+    ],
+  },
 );

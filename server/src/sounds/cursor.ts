@@ -9,11 +9,12 @@ export interface CursorPosition {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A time exactly as `toISOString` writes one for years 0000–9999: a cursor carrying anything
- * else (a six-digit year, an offset, no milliseconds) was not made here, and a year beyond
- * Postgres's range would otherwise reach the query.
+ * A time exactly as `toISOString` writes one, from 1970 to 9999: a cursor carrying anything
+ * else (a six-digit year, year 0, an offset, no milliseconds) was not made here, and a year
+ * Postgres does not take (it has no year 0) would otherwise reach the query.
  */
-const ISO_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+const ISO_TIME =
+  /^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 
 function parseTime(time: unknown): Date | undefined {
   if (typeof time !== 'string' || !ISO_TIME.test(time)) return undefined;

@@ -1,9 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Backends, startBackends } from './backends.ts';
+import { watchContract } from './contract.ts';
 import { createTestDatabase } from './database.ts';
 
 export type { RunningBackend } from './backends.ts';
@@ -70,6 +72,7 @@ export async function startSystem(
     ...interposed,
   });
   const api = await buildApp(config, { logger: !!process.env.DEBUG_TEST_LOGS });
+  const contract = watchContract(api);
   const url = await api.listen({ port: 0, host: '127.0.0.1' });
 
   return {
@@ -83,6 +86,8 @@ export async function startSystem(
       await api.close();
       await backends.close();
       await database.drop();
+      // Every answer the tests got must be one the OpenAPI document describes (issue 13).
+      expect(contract.violations(), 'answers that break the OpenAPI document').toEqual([]);
     },
   };
 }
