@@ -39,7 +39,7 @@ it('the operator audit passes a consistent system and names each sound whose fil
   const lost = await json<{ id: string }>(
     await uploadSound(system.url, { userId, bytes: wavTone() }),
   );
-  const [row] = (await system.api.db.query.sounds.findMany()).filter(
+  const [row] = (await system.api.db.query.soundsTable.findMany()).filter(
     (sound) => sound.id === lost.id,
   );
   // The embedded database admits one process at a time: the API steps aside for the audit.

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { eq } from '../src/db/orm.ts';
-import { sounds } from '../src/db/schema.ts';
+import { soundsTable } from '../src/db/schema.ts';
 import { reapUnfinishedSounds } from '../src/sounds/reaper.ts';
 import { wavTone } from './helpers/audio.ts';
 import {
@@ -55,7 +55,7 @@ beforeEach(async () => {
   if (!fileStoreUp) await system.fileStore.start();
   // Let any reaper pass in progress (the start-up one) finish, so a later reap() is its own.
   await system.api.reap();
-  await system.api.db.delete(sounds);
+  await system.api.db.delete(soundsTable);
   for (const folder of ['files', 'tmp']) {
     const dir = join(system.fileStore.dataDir, folder);
     for (const name of await readdir(dir)) await rm(join(dir, name), { force: true });
@@ -73,7 +73,7 @@ async function listedIds(): Promise<string[]> {
 }
 
 async function allRows() {
-  return system.api.db.select().from(sounds);
+  return system.api.db.select().from(soundsTable);
 }
 
 /** A sound that is not `ready` must be invisible: not listed, not found, not played. */
@@ -334,7 +334,7 @@ describe('consistency after a failure', () => {
         expect((await allRows()).map((row) => row.id)).toEqual([kept.id]);
         await expectConsistent(system);
         expect(
-          await system.api.db.select().from(sounds).where(eq(sounds.status, 'ready')),
+          await system.api.db.select().from(soundsTable).where(eq(soundsTable.status, 'ready')),
         ).toHaveLength(1);
       }
     } finally {

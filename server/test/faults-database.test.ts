@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from '../src/db/orm.ts';
-import { sounds } from '../src/db/schema.ts';
+import { soundsTable } from '../src/db/schema.ts';
 import { isDatabaseUnavailable } from '../src/db/unavailable.ts';
 import { expectConsistent } from './helpers/audit.ts';
 import {
@@ -109,7 +109,7 @@ describe('database faults', () => {
         if (sent < 1024 * 1024 || cut) return;
         // The row is in (`uploading`), the bytes are on their way to file_store.
         await waitUntil('the upload row', async () => {
-          const [row] = await system.api.db.select().from(sounds);
+          const [row] = await system.api.db.select().from(soundsTable);
           return row?.status === 'uploading';
         });
         await proxy.set({ mode: 'refuse' });
@@ -191,7 +191,7 @@ describe('the database dying after committing the publish, before answering it',
       beforeChunk: async (sent) => {
         if (crashed || sent < 44 + 256 * 1024) return;
         await waitUntil('the upload row', async () => {
-          const [row] = await system.api.db.select().from(sounds);
+          const [row] = await system.api.db.select().from(soundsTable);
           return row?.status === 'uploading';
         });
         await proxy.set({

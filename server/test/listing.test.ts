@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
-import { sounds } from '../src/db/schema.ts';
+import { soundsTable } from '../src/db/schema.ts';
 import { wavTone } from './helpers/audio.ts';
 import { json, uploadSound } from './helpers/http.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
@@ -39,7 +39,7 @@ const list = async (query = '') => {
 };
 
 describe('GET /sounds', () => {
-  it('lists ready sounds newest first with the default page size', async () => {
+  it('lists ready soundsTable newest first with the default page size', async () => {
     const { status, body } = await list();
     expect(status).toBe(200);
     expect(body.items.map((sound) => sound.id)).toEqual([...uploaded].reverse());
@@ -61,7 +61,7 @@ describe('GET /sounds', () => {
     expect(seen).toEqual([...uploaded].reverse());
   });
 
-  it('stays stable when sounds are added between pages', async () => {
+  it('stays stable when soundsTable are added between pages', async () => {
     const first = await list('?limit=2');
     const newer = await uploadSound(system.url, {
       userId: alice,
@@ -94,7 +94,7 @@ describe('GET /sounds', () => {
     const db = system.api.db as Database;
     const hidden = ['uploading', 'deleting'] as const;
     for (const status of hidden) {
-      await db.insert(sounds).values({
+      await db.insert(soundsTable).values({
         id: randomUUID(),
         storageKey: randomUUID(),
         userId: alice,

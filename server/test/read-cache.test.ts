@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { eq } from '../src/db/orm.ts';
-import { sounds } from '../src/db/schema.ts';
+import { soundsTable } from '../src/db/schema.ts';
 import { createReadCache } from '../src/sounds/read-cache.ts';
 import { wavTone } from './helpers/audio.ts';
 import { json, uploadSound } from './helpers/http.ts';
@@ -138,9 +138,9 @@ describe('the API with its read cache on', () => {
     // Another replica's delete: the row turns `deleting`, then the file goes.
     const db = system.api.db as Database;
     const [row] = await db
-      .update(sounds)
+      .update(soundsTable)
       .set({ status: 'deleting' })
-      .where(eq(sounds.id, id))
+      .where(eq(soundsTable.id, id))
       .returning();
     const removed = await fetch(`${system.fileStore.url}/files/${row?.storageKey}`, {
       method: 'DELETE',
@@ -154,7 +154,7 @@ describe('the API with its read cache on', () => {
 
   it("shows another replica's writes (rows it did not write) within the TTL", async () => {
     expect(await titles()).not.toContain('from elsewhere');
-    await (system.api.db as Database).insert(sounds).values({
+    await (system.api.db as Database).insert(soundsTable).values({
       id: randomUUID(),
       storageKey: randomUUID(),
       userId,

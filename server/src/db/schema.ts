@@ -15,7 +15,7 @@ export type SoundStatus = (typeof SOUND_STATUSES)[number];
 export const PROCESSING_STATES = ['pending', 'ready', 'failed'] as const;
 export type ProcessingState = (typeof PROCESSING_STATES)[number];
 
-export const sounds = pgTable(
+export const soundsTable = pgTable(
   'sounds',
   {
     id: uuid('id').primaryKey(),
@@ -79,7 +79,7 @@ export const sounds = pgTable(
   ],
 );
 
-export type SoundRow = typeof sounds.$inferSelect;
+export type SoundRow = typeof soundsTable.$inferSelect;
 
 /**
  * One durable processing job per sound that still needs its derivatives. Any API replica (or a
@@ -94,7 +94,7 @@ export const processingJobs = pgTable(
   {
     soundId: uuid('sound_id')
       .primaryKey()
-      .references(() => sounds.id, { onDelete: 'cascade' }),
+      .references(() => soundsTable.id, { onDelete: 'cascade' }),
     attempts: integer('attempts').notNull().default(0),
     /** Not before: the backoff after a failed attempt. */
     runAfter: timestamp('run_after', { withTimezone: true, mode: 'date', precision: 3 })

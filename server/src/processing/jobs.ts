@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, eq, isNull, lt, lte, or, sql } from '../db/orm.ts';
-import { processingJobs, sounds } from '../db/schema.ts';
+import { processingJobs, soundsTable } from '../db/schema.ts';
 
 /**
  * The SQL of processing jobs (see the `processing_jobs` table): claim one with a lease, record
@@ -112,14 +112,14 @@ export async function completeJob(
       where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
       returning ${processingJobs.soundId} as sound_id
     )
-    update ${sounds}
+    update ${soundsTable}
     set processing = 'ready', processing_error = null,
         stream_key = ${results.streamKey}, stream_content_type = ${results.streamContentType},
         stream_size = ${results.streamSize}, waveform_key = ${results.waveformKey},
         duration_ms = ${results.durationMs}
     from done
-    where ${sounds.id} = done.sound_id and ${sounds.status} = 'ready'
-    returning ${sounds.id}`);
+    where ${soundsTable.id} = done.sound_id and ${soundsTable.status} = 'ready'
+    returning ${soundsTable.id}`);
   return rowsOf(rows).length > 0;
 }
 
@@ -131,9 +131,9 @@ export async function failJob(db: Database, job: ClaimedJob, reason: string): Pr
       where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
       returning ${processingJobs.soundId} as sound_id
     )
-    update ${sounds} set processing = 'failed', processing_error = ${reason}
-    from done where ${sounds.id} = done.sound_id
-    returning ${sounds.id}`);
+    update ${soundsTable} set processing = 'failed', processing_error = ${reason}
+    from done where ${soundsTable.id} = done.sound_id
+    returning ${soundsTable.id}`);
   return rowsOf(rows).length > 0;
 }
 

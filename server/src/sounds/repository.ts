@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
-import { processingJobs, type SoundRow, sounds } from '../db/schema.ts';
+import { processingJobs, type SoundRow, soundsTable } from '../db/schema.ts';
 import type { CursorPosition } from './cursor.ts';
 import { searchTextOf } from './search-text.ts';
 
@@ -12,7 +12,7 @@ export async function insertUploadingSound(
   values: { userId: number; title: string; filename: string },
 ): Promise<SoundRow> {
   const [row] = await db
-    .insert(sounds)
+    .insert(soundsTable)
     .values({
       ...values,
       id: randomUUID(),
@@ -29,7 +29,7 @@ export async function insertUploadingSound(
 
 /** The upload's heartbeat: a live upload keeps its row fresh, so the reaper leaves it alone. */
 export async function touchSound(db: Database, id: string): Promise<void> {
-  await db.update(sounds).set({ updatedAt: sql`now()` }).where(eq(sounds.id, id));
+  await db.update(soundsTable).set({ updatedAt: sql`now()` }).where(eq(soundsTable.id, id));
 }
 
 /**
@@ -43,13 +43,13 @@ export async function publishSound(
 ): Promise<SoundRow | undefined> {
   const published = await db.execute(sql`
     with published as (
-      update ${sounds}
+      update ${soundsTable}
       set title = ${values.title}, size = ${values.size}, content_type = ${values.contentType},
           duration_ms = ${values.durationMs},
           search_text = ${searchTextOf({ title: values.title, filename: row.filename })},
           status = 'ready', created_at = now(), updated_at = now()
-      where ${sounds.id} = ${row.id} and ${sounds.status} = 'uploading'
-      returning ${sounds.id} as id
+      where ${soundsTable.id} = ${row.id} and ${soundsTable.status} = 'uploading'
+      returning ${soundsTable.id} as id
     ), job as (
       insert into ${processingJobs} (sound_id) select id from published
     )
@@ -65,16 +65,16 @@ export async function renameSound(
   title: string,
 ): Promise<SoundRow | undefined> {
   const [row] = await db
-    .update(sounds)
+    .update(soundsTable)
     .set({ title, searchText: searchTextOf({ title, filename: sound.filename }) })
-    .where(and(eq(sounds.id, sound.id), eq(sounds.status, 'ready')))
+    .where(and(eq(soundsTable.id, sound.id), eq(soundsTable.status, 'ready')))
     .returning();
   return row;
 }
 
 /** A sound in any state (processing needs to know whether it is still `ready`). */
 export async function findSoundById(db: Database, id: string): Promise<SoundRow | undefined> {
-  const [row] = await db.select().from(sounds).where(eq(sounds.id, id));
+  const [row] = await db.select().from(soundsTable).where(eq(soundsTable.id, id));
   return row;
 }
 
@@ -85,16 +85,16 @@ export async function findReadySound(db: Database, id: string): Promise<SoundRow
 
 /** The columns a listing shows (see presentSound); storage key and status stay behind. */
 const listedColumns = {
-  id: sounds.id,
-  userId: sounds.userId,
-  title: sounds.title,
-  filename: sounds.filename,
-  contentType: sounds.contentType,
-  size: sounds.size,
-  durationMs: sounds.durationMs,
-  createdAt: sounds.createdAt,
-  processing: sounds.processing,
-  processingError: sounds.processingError,
+  id: soundsTable.id,
+  userId: soundsTable.userId,
+  title: soundsTable.title,
+  filename: soundsTable.filename,
+  contentType: soundsTable.contentType,
+  size: soundsTable.size,
+  durationMs: soundsTable.durationMs,
+  createdAt: soundsTable.createdAt,
+  processing: soundsTable.processing,
+  processingError: soundsTable.processingError,
 };
 export type ListedSound = Pick<SoundRow, keyof typeof listedColumns>;
 
@@ -151,20 +151,22 @@ function prepareQueries(db: Database) {
   const listQuery = (variant: ListVariant) =>
     db
       .select(listedColumns)
-      .from(sounds)
+      .from(soundsTable)
       .where(
         and(
-          eq(sounds.status, 'ready'),
-          variant.startsWith('byUser') ? eq(sounds.userId, sql.placeholder('userId')) : undefined,
+          eq(soundsTable.status, 'ready'),
+          variant.startsWith('byUser')
+            ? eq(soundsTable.userId, sql.placeholder('userId'))
+            : undefined,
           variant.includes('Matching')
-            ? sql`to_tsvector('simple', ${sounds.searchText}) @@ to_tsquery('simple', ${sql.placeholder('search')})`
+            ? sql`to_tsvector('simple', ${soundsTable.searchText}) @@ to_tsquery('simple', ${sql.placeholder('search')})`
             : undefined,
           variant.endsWith('After')
-            ? sql`(${sounds.createdAt}, ${sounds.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
+            ? sql`(${soundsTable.createdAt}, ${soundsTable.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
             : undefined,
         ),
       )
-      .orderBy(desc(sounds.createdAt), desc(sounds.id))
+      .orderBy(desc(soundsTable.createdAt), desc(soundsTable.id))
       .limit(sql.placeholder('limit'))
       .prepare(`list_sounds_${variant}`);
 
@@ -177,8 +179,8 @@ function prepareQueries(db: Database) {
   return {
     findReady: db
       .select()
-      .from(sounds)
-      .where(and(eq(sounds.id, sql.placeholder('id')), eq(sounds.status, 'ready')))
+      .from(soundsTable)
+      .where(and(eq(soundsTable.id, sql.placeholder('id')), eq(soundsTable.status, 'ready')))
       .prepare('find_ready_sound'),
     list: Object.fromEntries(variants.map((variant) => [variant, listQuery(variant)])) as Record<
       ListVariant,
@@ -190,15 +192,15 @@ function prepareQueries(db: Database) {
 /** `ready → deleting`, only once: of two concurrent deletes, one gets the row. */
 export async function markSoundDeleting(db: Database, id: string): Promise<SoundRow | undefined> {
   const [row] = await db
-    .update(sounds)
+    .update(soundsTable)
     .set({ status: 'deleting', updatedAt: sql`now()` })
-    .where(and(eq(sounds.id, id), eq(sounds.status, 'ready')))
+    .where(and(eq(soundsTable.id, id), eq(soundsTable.status, 'ready')))
     .returning();
   return row;
 }
 
 export async function deleteSoundRow(db: Database, id: string): Promise<void> {
-  await db.delete(sounds).where(eq(sounds.id, id));
+  await db.delete(soundsTable).where(eq(soundsTable.id, id));
 }
 
 /**
@@ -212,16 +214,16 @@ export async function claimStaleSound(
 ): Promise<SoundRow | undefined> {
   const cutoff = sql`now() - make_interval(secs => ${staleAfterMs / 1000})`;
   const candidate = db
-    .select({ id: sounds.id })
-    .from(sounds)
-    .where(and(ne(sounds.status, 'ready'), lt(sounds.updatedAt, cutoff)))
-    .orderBy(asc(sounds.updatedAt))
+    .select({ id: soundsTable.id })
+    .from(soundsTable)
+    .where(and(ne(soundsTable.status, 'ready'), lt(soundsTable.updatedAt, cutoff)))
+    .orderBy(asc(soundsTable.updatedAt))
     .limit(1)
     .for('update', { skipLocked: true });
   const [row] = await db
-    .update(sounds)
+    .update(soundsTable)
     .set({ updatedAt: sql`now()` })
-    .where(eq(sounds.id, sql`(${candidate})`))
+    .where(eq(soundsTable.id, sql`(${candidate})`))
     .returning();
   return row;
 }

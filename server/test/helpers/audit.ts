@@ -8,7 +8,7 @@ import { backendTimeouts } from '../../src/backends/http.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
-import { type SoundStatus, sounds } from '../../src/db/schema.ts';
+import { type SoundStatus, soundsTable } from '../../src/db/schema.ts';
 import { auditSounds } from '../../src/ops/audit.ts';
 import type { TestSystem } from './system.ts';
 
@@ -45,7 +45,7 @@ export async function auditConsistency(
   target: TestSystem | AuditTarget,
 ): Promise<ConsistencyReport> {
   const { db, fileStore } = 'api' in target ? { ...target, db: target.api.db } : target;
-  const rows = await db.select().from(sounds);
+  const rows = await db.select().from(soundsTable);
   const stored = await readdir(join(fileStore.dataDir, 'files')).catch(() => [] as string[]);
   const tempFiles = await readdir(join(fileStore.dataDir, 'tmp')).catch(() => [] as string[]);
 
@@ -134,7 +134,7 @@ export async function insertUnfinishedSound(
   const id = randomUUID();
   const storageKey = randomUUID();
   if (options.file) await storeFileDirectly(target.fileStore.url, storageKey, options.file);
-  await target.db.insert(sounds).values({
+  await target.db.insert(soundsTable).values({
     id,
     storageKey,
     userId: options.userId,

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sounds } from '../../src/db/schema.ts';
+import { soundsTable } from '../../src/db/schema.ts';
 import { wavTone } from './audio.ts';
 import { expectConsistent } from './audit.ts';
 import { uploadSound } from './http.ts';
@@ -105,7 +105,7 @@ export async function listedIds(system: TestSystem): Promise<string[]> {
 export async function emptySystem(system: TestSystem): Promise<void> {
   // Let a reaper pass in progress (the start-up one) finish first.
   await system.api.reap();
-  await system.api.db.delete(sounds);
+  await system.api.db.delete(soundsTable);
   for (const folder of ['files', 'tmp']) {
     const dir = join(system.fileStore.dataDir, folder);
     for (const name of await readdir(dir).catch(() => [])) {
@@ -119,7 +119,7 @@ export async function emptySystem(system: TestSystem): Promise<void> {
  * reaper finishes once they are stale; then the audit must find nothing wrong.
  */
 export async function reapAndAudit(system: TestSystem): Promise<void> {
-  const rows = await system.api.db.select({ status: sounds.status }).from(sounds);
+  const rows = await system.api.db.select({ status: soundsTable.status }).from(soundsTable);
   if (rows.some((row) => row.status !== 'ready')) {
     await sleep(system.api.config.REAPER_STALE_AFTER_MS + 300);
     await system.api.reap();

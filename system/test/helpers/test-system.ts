@@ -35,7 +35,7 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export type SoundRow = Awaited<ReturnType<Database['query']['sounds']['findMany']>>[number];
+export type SoundRow = Awaited<ReturnType<Database['query']['soundsTable']['findMany']>>[number];
 
 /**
  * Every request of a test comes from 127.0.0.1: the per-address limits are lifted unless a
@@ -145,7 +145,7 @@ export async function startTestSystem(
       }
     },
     readSounds() {
-      return testSystem.withDatabase((db) => db.query.sounds.findMany());
+      return testSystem.withDatabase((db) => db.query.soundsTable.findMany());
     },
     expectConsistent() {
       return testSystem.withDatabase((db) =>
