@@ -11,7 +11,7 @@ import {
   answerUnmetExpectation,
   clientErrorHandler,
   frameworkErrors,
-} from './lib/protocol-errors.ts';
+} from './lib/http-refusals.ts';
 import { validatorCompiler } from './lib/validation.ts';
 import audioCheck from './plugins/audio-check.ts';
 import auth from './plugins/auth.ts';

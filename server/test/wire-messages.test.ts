@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolMessages } from '../src/db/protocol-messages.ts';
+import { WireMessages } from '../src/db/wire-messages.ts';
 
 /** The watchdog's reading of the Postgres wire framing, whatever way the bytes are chunked. */
 
@@ -20,7 +20,7 @@ function startup(): Buffer {
 
 function read(chunks: Buffer[], clientSide: boolean): string[] {
   const seen: string[] = [];
-  const messages = new ProtocolMessages(
+  const messages = new WireMessages(
     (message) =>
       seen.push('type' in message ? String.fromCharCode(message.type) : `#${message.requestCode}`),
     { clientSide },
@@ -29,7 +29,7 @@ function read(chunks: Buffer[], clientSide: boolean): string[] {
   return seen;
 }
 
-describe('ProtocolMessages', () => {
+describe('WireMessages', () => {
   const client = Buffer.concat([
     startup(),
     typed('P', 'select $1\0\0\0'),

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { MESSAGE, ProtocolMessages, REQUEST_CODE } from './protocol-messages.ts';
+import { MESSAGE, WireMessages, REQUEST_CODE } from './wire-messages.ts';
 
 /** The error a connection fails with when the server kept silent past the deadline. */
 export class DatabaseTimeoutError extends Error {
@@ -68,7 +68,7 @@ function watch(socket: Socket, timeoutMs: number): void {
   };
   const silentTooLong = () => socket.destroy(new DatabaseTimeoutError(timeoutMs));
 
-  const sent = new ProtocolMessages(
+  const sent = new WireMessages(
     (message) => {
       if ('requestCode' in message) {
         if (message.requestCode === REQUEST_CODE.startup) readyForQueryDue += 1;
@@ -80,7 +80,7 @@ function watch(socket: Socket, timeoutMs: number): void {
     },
     { clientSide: true },
   );
-  const received = new ProtocolMessages(
+  const received = new WireMessages(
     (message) => {
       if (!('type' in message)) return;
       if (message.type === MESSAGE.readyForQuery) {

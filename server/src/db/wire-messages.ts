@@ -4,7 +4,7 @@
  * except a client's first message (start-up, SSL or cancel request), which has no type byte.
  * Only the framing is read; message bodies are skipped.
  */
-export class ProtocolMessages {
+export class WireMessages {
   /** A header split across chunks, collected here; `held` bytes of it so far. */
   private readonly header = Buffer.alloc(8);
   private held = 0;
