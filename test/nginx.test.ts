@@ -9,10 +9,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parseCsp } from '@cloud-sound/server/testing/csp';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsp } from '../server/test/helpers/csp.ts';
-import { WAVEFORM_HEIGHTS } from '../web/src/components/player/waveform-heights.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const TEMPLATES = join(REPO, 'web/nginx/templates');
@@ -27,6 +26,15 @@ const API_ORIGIN = 'http://api.cloud-sound.test:8080';
  * the style fails here instead of in a browser.
  */
 async function wavesurferStyleHashes(): Promise<string[]> {
+  // The heights, read from the web app's source (the root package does not import web/).
+  const heightsSource = await readFile(
+    join(REPO, 'web/src/components/player/waveform-heights.ts'),
+    'utf8',
+  );
+  const heights = [
+    ...(/WAVEFORM_HEIGHTS = \{([^}]*)\}/.exec(heightsSource)?.[1] ?? '').matchAll(/:\s*(\d+)/g),
+  ].map((match) => Number(match[1]));
+  expect(heights.length, 'no WAVEFORM_HEIGHTS in waveform-heights.ts').toBeGreaterThan(0);
   const source = await readFile(
     join(REPO, 'web/node_modules/wavesurfer.js/dist/wavesurfer.esm.js'),
     'utf8',
@@ -38,7 +46,7 @@ async function wavesurferStyleHashes(): Promise<string[]> {
   // The style is a template literal whose one expression is the waveform's height.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: it becomes the evaluated literal's own placeholder
   const style = new Function('height', `return \`${body.replace(/\$\{[^}]*\}/g, '${height}')}\`;`);
-  return Object.values(WAVEFORM_HEIGHTS).map(
+  return heights.map(
     (height) => `'sha256-${createHash('sha256').update(style(height)).digest('base64')}'`,
   );
 }
