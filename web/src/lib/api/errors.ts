@@ -1,6 +1,6 @@
 import type { components } from './schema.gen.ts';
 
-type ErrorBody = components['schemas']['Error'];
+type ErrorBody = components['schemas']['ApiError'];
 
 /** The code an `ApiError` carries when no HTTP answer arrived at all (server down, CORS, offline). */
 export const NETWORK_ERROR = 'NETWORK_ERROR';

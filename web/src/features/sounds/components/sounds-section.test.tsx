@@ -134,14 +134,17 @@ describe('listening', () => {
 
   it('loads more over the cursor until the last page, leaving the page size to the API', async () => {
     const urls: URL[] = [];
+    const [one, two, three] = ['One', 'Two', 'Three'].map((title) =>
+      makeSound({ title, processing: 'failed' }),
+    ) as [Sound, Sound, Sound];
     server.use(
       http.get(`${API}/sounds`, ({ request }) => {
         const url = new URL(request.url);
         urls.push(url);
         return HttpResponse.json(
           url.searchParams.get('cursor') === 'page-2'
-            ? soundList([makeSound({ title: 'Three' })])
-            : soundList([makeSound({ title: 'One' }), makeSound({ title: 'Two' })], 'page-2'),
+            ? soundList([three])
+            : soundList([one, two], 'page-2'),
         );
       }),
     );
