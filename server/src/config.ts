@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { envSchema } from 'env-schema';
+import { LogLevel, loadSettings, Port } from '@cloud-sound/service-kit/settings';
 import { type Static, Type } from 'typebox';
 
 const HttpUrl = (fallback: string) =>
   Type.String({ pattern: '^https?://[^\\s]+$', default: fallback });
 
 const ConfigSchema = Type.Object({
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  PORT: Port(8080),
   HOST: Type.String({ minLength: 1, default: 'localhost' }),
   /** Unset: an embedded PGlite database under DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -91,9 +91,7 @@ const ConfigSchema = Type.Object({
   /** How long listing pages and sound lookups may be answered from memory (0: never). This
    *  replica's own uploads and deletes show at once; other replicas' within this time. */
   READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
-  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    default: 'info',
-  }),
+  LOG_LEVEL: LogLevel,
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -105,12 +103,7 @@ export type Config = Omit<RawConfig, 'CORS_ORIGINS'> & { CORS_ORIGINS: string[] 
 
 /** Reads and validates the settings once; a wrong value throws with the variable's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  let raw: RawConfig;
-  try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: env, env: false, dotenv: false });
-  } catch (error) {
-    throw new Error(`server: invalid settings: ${(error as Error).message}`);
-  }
+  const raw = loadSettings('server', ConfigSchema, env);
   const origins = raw.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);

@@ -1,4 +1,4 @@
-import closeWithGrace from 'close-with-grace';
+import { closeOnSignals } from '@cloud-sound/service-kit/serve';
 import { buildWorker } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -8,11 +8,7 @@ import { loadConfig } from './config.ts';
 const config = loadConfig();
 const worker = await buildWorker(config);
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) worker.log.error({ err }, 'closing after an error');
-  else worker.log.info({ signal }, 'closing');
-  await worker.close();
-});
+closeOnSignals(worker);
 
 await worker.ready();
 worker.log.info({ concurrency: config.PROCESSING_CONCURRENCY }, 'Cloud Sound worker ready');

@@ -124,6 +124,30 @@ function nodeProgram<S>(
   };
 }
 
+/**
+ * One of the internal services: it needs nothing of the others, only its port, host and data
+ * folder, and answers /health.
+ */
+function backendProgram<S extends { PORT?: string; HOST?: string; DATA_DIR?: string }>(
+  name: 'file_store' | 'user_api',
+  definition: Pick<ProgramDefinition<S>, 'packageName' | 'dataFolder' | 'parseSettings'> &
+    Partial<Pick<ProgramDefinition<S>, 'note'>>,
+): ProgramDefinition<S> {
+  return nodeProgram<S>({
+    label: name,
+    title: name,
+    healthPath: '/health',
+    ...definition,
+    wiring: (wiring) =>
+      ({
+        PORT: String(wiring.port(name)),
+        HOST: wiring.host,
+        DATA_DIR: wiring.dataDir(name),
+      }) as S,
+    needs: {},
+  });
+}
+
 function parseWebSettings(settings: WebSettings): Record<string, unknown> {
   const port = settings.PORT ?? '5173';
   if (!/^\d+$/.test(port) || Number(port) > 65535) {
@@ -207,34 +231,16 @@ export const PROGRAMS: { [P in ProgramName]: ProgramDefinition<ProgramSettings[P
     },
     needs: { USER_API_URL: 'user_api', FILE_STORE_URL: 'file_store' },
   }),
-  file_store: nodeProgram<FileStoreSettings>({
-    label: 'file_store',
-    title: 'file_store',
+  file_store: backendProgram<FileStoreSettings>('file_store', {
     packageName: '@cloud-sound/file-store',
     dataFolder: 'file-store',
-    healthPath: '/health',
     parseSettings: loadFileStoreSettings,
-    wiring: (wiring) => ({
-      PORT: String(wiring.port('file_store')),
-      HOST: wiring.host,
-      DATA_DIR: wiring.dataDir('file_store'),
-    }),
-    needs: {},
   }),
-  user_api: nodeProgram<UserApiSettings>({
-    label: 'user_api',
-    title: 'user_api',
+  user_api: backendProgram<UserApiSettings>('user_api', {
     note: () => '(loopback only)',
     packageName: '@cloud-sound/user-api',
     dataFolder: 'user-api',
-    healthPath: '/health',
     parseSettings: loadUserApiSettings,
-    wiring: (wiring) => ({
-      PORT: String(wiring.port('user_api')),
-      HOST: wiring.host,
-      DATA_DIR: wiring.dataDir('user_api'),
-    }),
-    needs: {},
   }),
 };
 

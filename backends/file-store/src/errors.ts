@@ -1,18 +1,5 @@
-import { STATUS_CODES } from 'node:http';
+import { errorBody, HttpError } from '@cloud-sound/service-kit/errors';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorReply } from './schemas.ts';
-
-/** An error whose status, code and message are meant for the client. */
-export class HttpError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-
-  constructor(statusCode: number, code: string, message: string) {
-    super(message);
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}
 
 // Fastify's and @fastify/multipart's own codes, translated to ours so clients see one vocabulary.
 const knownErrors: Record<string, { statusCode: number; code: string }> = {
@@ -31,25 +18,25 @@ const knownErrors: Record<string, { statusCode: number; code: string }> = {
 /** Maps any error to our stable reply codes; only 5xx details are hidden (and logged). */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) {
-    return reply.code(error.statusCode).send(toReply(error.statusCode, error.code, error.message));
+    return reply
+      .code(error.statusCode)
+      .send(errorBody(error.statusCode, error.code, error.message));
   }
   const known = knownErrors[error.code];
   if (known) {
-    return reply.code(known.statusCode).send(toReply(known.statusCode, known.code, error.message));
+    return reply
+      .code(known.statusCode)
+      .send(errorBody(known.statusCode, known.code, error.message));
   }
   const status = error.statusCode ?? 500;
   if (status < 500) {
-    return reply.code(status).send(toReply(status, 'BAD_REQUEST', error.message));
+    return reply.code(status).send(errorBody(status, 'BAD_REQUEST', error.message));
   }
   request.log.error({ err: error }, 'request failed');
-  return reply.code(500).send(toReply(500, 'INTERNAL_ERROR', 'Internal Server Error'));
+  return reply.code(500).send(errorBody(500, 'INTERNAL_ERROR', 'Internal Server Error'));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   const message = `Route ${request.method} ${request.url} not found`;
-  return reply.code(404).send(toReply(404, 'ROUTE_NOT_FOUND', message));
-}
-
-export function toReply(statusCode: number, code: string, message: string): ErrorReply {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+  return reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', message));
 }

@@ -1,4 +1,4 @@
-import { HttpError } from './errors.ts';
+import { HttpError } from '@cloud-sound/service-kit/errors';
 
 export const MAX_ID_BYTES = 1024;
 

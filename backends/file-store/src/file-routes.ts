@@ -1,7 +1,7 @@
+import { HttpError } from '@cloud-sound/service-kit/errors';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fresh from 'fresh';
 import { chooseByteRange } from './byte-range.ts';
-import { HttpError } from './errors.ts';
 import { checkFileId } from './file-id.ts';
 import { ErrorReply, FileBytes, FileParams, NoBody } from './schemas.ts';
 import type { FileStorage } from './storage.ts';

@@ -1,13 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type Static, Type } from 'typebox';
 
-export const ErrorReply = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String(),
-  code: Type.String(),
-});
-export type ErrorReply = Static<typeof ErrorReply>;
+export { ErrorShape as ErrorReply } from '@cloud-sound/service-kit/errors';
 
 export const Health = Type.Object({ status: Type.Literal('ok') });
 

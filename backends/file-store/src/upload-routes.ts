@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
+import { HttpError } from '@cloud-sound/service-kit/errors';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError } from './errors.ts';
 import { checkFileId } from './file-id.ts';
 import { ErrorReply, UploadReply } from './schemas.ts';
 import type { FileStorage } from './storage.ts';

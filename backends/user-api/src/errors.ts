@@ -1,52 +1,37 @@
-import { STATUS_CODES } from 'node:http';
+import { errorBody, HttpError } from '@cloud-sound/service-kit/errors';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorReply } from './schemas.ts';
-
-/** An error whose status, code and message are meant for the client. */
-export class HttpError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-
-  constructor(statusCode: number, code: string, message: string) {
-    super(message);
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}
 
 /** Maps any error to our stable reply codes; only 5xx details are hidden (and logged). */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) {
-    return reply.code(error.statusCode).send(toReply(error.statusCode, error.code, error.message));
+    return reply
+      .code(error.statusCode)
+      .send(errorBody(error.statusCode, error.code, error.message));
   }
   if (error.validation) {
     const code = error.validationContext === 'params' ? 'INVALID_USER_ID' : 'INVALID_BODY';
-    return reply.code(400).send(toReply(400, code, error.message));
+    return reply.code(400).send(errorBody(400, code, error.message));
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return reply.code(413).send(toReply(413, 'BODY_TOO_LARGE', error.message));
+    return reply.code(413).send(errorBody(413, 'BODY_TOO_LARGE', error.message));
   }
   // A body that is not JSON at all: 415, as its status says.
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return reply.code(415).send(toReply(415, 'UNSUPPORTED_MEDIA_TYPE', error.message));
+    return reply.code(415).send(errorBody(415, 'UNSUPPORTED_MEDIA_TYPE', error.message));
   }
   // Malformed or empty JSON: a bad body, 400 (user_api's contract).
   if (error.code?.startsWith('FST_ERR_CTP_')) {
-    return reply.code(400).send(toReply(400, 'INVALID_BODY', error.message));
+    return reply.code(400).send(errorBody(400, 'INVALID_BODY', error.message));
   }
   const status = error.statusCode ?? 500;
   if (status < 500) {
-    return reply.code(status).send(toReply(status, error.code ?? 'BAD_REQUEST', error.message));
+    return reply.code(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', error.message));
   }
   request.log.error({ err: error }, 'request failed');
-  return reply.code(500).send(toReply(500, 'INTERNAL_ERROR', 'Internal Server Error'));
+  return reply.code(500).send(errorBody(500, 'INTERNAL_ERROR', 'Internal Server Error'));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   const message = `Route ${request.method} ${request.url} not found`;
-  return reply.code(404).send(toReply(404, 'ROUTE_NOT_FOUND', message));
-}
-
-function toReply(statusCode: number, code: string, message: string): ErrorReply {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
+  return reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', message));
 }

@@ -1,15 +1,10 @@
-import closeWithGrace from 'close-with-grace';
+import { serve } from '@cloud-sound/service-kit/serve';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
 const config = loadConfig();
-const app = await buildApp(config);
-
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'closing after an error');
-  else app.log.info({ signal }, 'closing');
-  await app.close();
+await serve(await buildApp(config), {
+  name: 'user_api',
+  host: config.HOST,
+  port: config.PORT,
 });
-
-const url = await app.listen({ host: config.HOST, port: config.PORT });
-app.log.info({ url }, 'user_api ready');

@@ -16,12 +16,6 @@ export const UserParams = Type.Object({
   user_id: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'user id, 1..2147483647' }),
 });
 
-export const ErrorReply = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  message: Type.String(),
-  code: Type.String(),
-});
-export type ErrorReply = Static<typeof ErrorReply>;
+export { ErrorShape as ErrorReply } from '@cloud-sound/service-kit/errors';
 
 export const Health = Type.Object({ status: Type.Literal('ok') });

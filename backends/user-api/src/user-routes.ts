@@ -1,5 +1,5 @@
+import { HttpError } from '@cloud-sound/service-kit/errors';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError } from './errors.ts';
 import { ErrorReply, MAX_USER_ID, NewUser, User, UserParams } from './schemas.ts';
 import type { UserStore } from './user-store.ts';
 

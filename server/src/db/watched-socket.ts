@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { MESSAGE, WireMessages, REQUEST_CODE } from './wire-messages.ts';
+import { MESSAGE, REQUEST_CODE, WireMessages } from './wire-messages.ts';
 
 /** The error a connection fails with when the server kept silent past the deadline. */
 export class DatabaseTimeoutError extends Error {

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import createError from '@fastify/error';
 import { USER_ID_RANGE } from '../contract.ts';
 
@@ -75,6 +74,4 @@ export const Errors = {
 } as const;
 
 /** The one error body every answer of the API uses: `{statusCode, error, message, code}`. */
-export function errorBody(statusCode: number, code: string, message: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code };
-}
+export { errorBody } from '@cloud-sound/service-kit/errors';
