@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { memo, useId } from 'react';
 import { Link } from 'react-router';
 import { Waveform } from '../../../components/player/waveform.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
@@ -19,7 +19,8 @@ interface SoundCardProps {
   onDelete?: (sound: Sound) => void;
 }
 
-export function SoundCard({
+/** One sound in a list; drawn again only when its own props change. */
+export const SoundCard = memo(function SoundCard({
   sound: listed,
   own,
   headingLevel,
@@ -73,4 +74,4 @@ export function SoundCard({
       </dl>
     </article>
   );
-}
+});

@@ -1,5 +1,6 @@
-import { type ReactNode, useEffect, useMemo } from 'react';
+import { type ReactNode, useCallback, useDeferredValue, useEffect, useMemo } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
+import type { Sound } from '../../../lib/api/client.ts';
 import { describeApiError } from '../../../lib/api/errors.ts';
 import { usePlayer } from '../../../lib/player/player-provider.tsx';
 import type { SoundListFilter } from '../../../lib/query-keys.ts';
@@ -29,11 +30,17 @@ export function SoundList({ filter, label, empty, headingLevel }: SoundListProps
     [sounds.data],
   );
 
+  // The cards render in a deferred pass that yields to the browser between slices, so a page
+  // of them never blocks the main thread in one long task.
+  const shown = useDeferredValue(items);
+  const catchingUp = shown !== items;
+  const onDelete = useCallback((chosen: Sound) => deletion.mutate(chosen), [deletion.mutate]);
+
   // More loaded, renamed or deleted: the player's previous and next follow.
   useEffect(() => player.updateQueue(queueId, items), [player, queueId, items]);
 
   let content: ReactNode;
-  if (sounds.isPending) {
+  if (sounds.isPending || (catchingUp && shown.length === 0)) {
     content = <p className="placeholder">Loading sounds…</p>;
   } else if (sounds.isLoadingError) {
     content = (
@@ -47,7 +54,7 @@ export function SoundList({ filter, label, empty, headingLevel }: SoundListProps
   } else {
     content = (
       <>
-        {items.length === 0 ? (
+        {shown.length === 0 ? (
           <p className="placeholder">{empty}</p>
         ) : (
           <ul
@@ -55,15 +62,15 @@ export function SoundList({ filter, label, empty, headingLevel }: SoundListProps
             aria-label={label}
             aria-busy={sounds.isPlaceholderData || undefined}
           >
-            {items.map((sound) => (
+            {shown.map((sound) => (
               <li key={sound.id}>
                 <SoundCard
                   sound={sound}
                   own={viewerId !== null && sound.userId === viewerId}
                   headingLevel={headingLevel}
-                  queue={items}
+                  queue={shown}
                   queueId={queueId}
-                  onDelete={(chosen) => deletion.mutate(chosen)}
+                  onDelete={onDelete}
                 />
               </li>
             ))}

@@ -64,6 +64,11 @@ async function soundTitles() {
     .map((heading) => heading.textContent);
 }
 
+/** The list shows these titles (cards render in a deferred pass, so this waits for it). */
+async function expectTitles(titles: string[]) {
+  await waitFor(async () => expect(await soundTitles()).toEqual(titles));
+}
+
 function notifications() {
   return screen.getByRole('status', { name: 'Notifications' });
 }
@@ -84,7 +89,7 @@ describe('listening', () => {
     renderSounds();
 
     expect(screen.getByText('Loading sounds…')).toBeInTheDocument();
-    expect(await soundTitles()).toEqual(['Morning birds', 'Rain']);
+    await expectTitles(['Morning birds', 'Rain']);
 
     const card = screen.getByRole('article', { name: 'Morning birds' });
     expect(within(card).getByRole('link', { name: 'Morning birds' })).toHaveAttribute(
@@ -129,7 +134,7 @@ describe('listening', () => {
       'Could not load the sounds. The Cloud Sound server cannot be reached.',
     );
     await user.click(screen.getByRole('button', { name: 'Try loading again' }));
-    expect(await soundTitles()).toEqual(['Back again']);
+    await expectTitles(['Back again']);
   });
 
   it('loads more over the cursor until the last page, leaving the page size to the API', async () => {
@@ -150,7 +155,7 @@ describe('listening', () => {
     );
     const { user } = renderSounds();
 
-    expect(await soundTitles()).toEqual(['One', 'Two']);
+    await expectTitles(['One', 'Two']);
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(async () => expect(await soundTitles()).toEqual(['One', 'Two', 'Three']));
     expect(urls.map((url) => url.searchParams.get('cursor'))).toEqual([null, 'page-2']);
@@ -213,7 +218,7 @@ describe('searching', () => {
       makeSound({ title: 'Rain on a roof' }),
     ]);
     const { user, location } = renderSounds();
-    expect(await soundTitles()).toEqual(['Piano practice', 'Rain on a roof']);
+    await expectTitles(['Piano practice', 'Rain on a roof']);
 
     const box = within(screen.getByRole('search')).getByRole('searchbox', {
       name: 'Search sounds',
@@ -275,7 +280,7 @@ describe('renaming', () => {
     await user.type(input, 'New name{Enter}');
 
     // Shown before the server has answered.
-    expect(await soundTitles()).toEqual(['New name', 'Theirs']);
+    await expectTitles(['New name', 'Theirs']);
     expect(bodies).toEqual([{ body: { title: 'New name' }, userId: String(ME) }]);
     answer();
     await waitFor(() =>
@@ -290,7 +295,7 @@ describe('renaming', () => {
     await user.click(await screen.findByRole('button', { name: 'Edit title of Keep me' }));
     await user.type(screen.getByRole('textbox', { name: 'Title' }), ' changed{Escape}');
     expect(screen.queryByRole('textbox', { name: 'Title' })).not.toBeInTheDocument();
-    expect(await soundTitles()).toEqual(['Keep me']);
+    await expectTitles(['Keep me']);
     expect(bodies).toEqual([]);
   });
 
@@ -335,7 +340,7 @@ describe('deleting', () => {
     const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
     await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
-    expect(await soundTitles()).toEqual(['Theirs']);
+    await expectTitles(['Theirs']);
     expect(notifications()).toHaveTextContent('Deleted “Mine”.');
     expect(
       within(notifications()).getByRole('button', { name: 'Undo deleting “Mine”' }),
@@ -346,7 +351,7 @@ describe('deleting', () => {
     await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
     await waitFor(() => expect(deleted).toEqual([`${mine.id} by ${ME}`]));
     await waitFor(() => expect(listings.length).toBe(listedBefore + 1));
-    expect(await soundTitles()).toEqual(['Theirs']);
+    await expectTitles(['Theirs']);
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
@@ -360,9 +365,9 @@ describe('deleting', () => {
     const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
     await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
-    expect(await soundTitles()).toEqual(['Other']);
+    await expectTitles(['Other']);
     await user.click(within(notifications()).getByRole('button', { name: 'Undo deleting “Mine”' }));
-    expect(await soundTitles()).toEqual(['Mine', 'Other']);
+    await expectTitles(['Mine', 'Other']);
     expect(notifications()).toHaveTextContent('“Mine” is back.');
 
     await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS * 2));
@@ -405,11 +410,11 @@ describe('deleting', () => {
       const { user } = renderSounds({ userId: ME, fakeTimers: true });
 
       await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
-      expect(await soundTitles()).toEqual(['Theirs']);
+      await expectTitles(['Theirs']);
       await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
 
       expect(await screen.findByRole('alert')).toHaveTextContent(message);
-      expect(await soundTitles()).toEqual(['Mine', 'Theirs']);
+      await expectTitles(['Mine', 'Theirs']);
       await user.click(screen.getByRole('button', { name: 'Dismiss' }));
       expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     },
@@ -438,13 +443,13 @@ describe('deleting', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Delete A' }));
     await user.click(screen.getByRole('button', { name: 'Delete B' }));
-    expect(await soundTitles()).toEqual(['C']);
+    await expectTitles(['C']);
     const listedBefore = listings.length;
     await act(async () => vi.advanceTimersByTime(UNDO_WINDOW_MS));
 
     // A is refused while B is still in flight: A comes back, B stays hidden, nothing refetches.
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not delete “A”');
-    expect(await soundTitles()).toEqual(['A', 'C']);
+    await expectTitles(['A', 'C']);
     expect(listings.length).toBe(listedBefore);
 
     releaseB();
