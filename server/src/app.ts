@@ -63,6 +63,8 @@ export function serverOptions(
     // JSON bodies here are a user id; uploads stream past this limit through multipart.
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // Behind the gateway, `request.ip` is the client's address as the gateway saw it.
+    trustProxy: config.TRUST_PROXY.length > 0 ? config.TRUST_PROXY : false,
     // HEAD is answered where the document says so (a sound's files), not on every GET.
     exposeHeadRoutes: false,
     // Requests refused before any route sees them still get our error shape.

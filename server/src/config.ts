@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LogLevel, loadSettings, Port } from '@cloud-sound/service-kit/settings';
 import { type Static, Type } from 'typebox';
@@ -18,6 +19,13 @@ const ConfigSchema = Type.Object({
   FILE_STORE_URL: HttpUrl('http://localhost:8081'),
   /** Base of every `audioUrl` the API hands out: how browsers reach this server. */
   PUBLIC_URL: HttpUrl('http://localhost:8080'),
+  /**
+   * The proxies in front of this server (comma-separated addresses, CIDR ranges, or `loopback`,
+   * `linklocal`, `uniquelocal`): a request from one of them is counted as coming from the
+   * address its X-Forwarded-For names, so per-client limits see clients, not the gateway.
+   * Empty: the API is reached directly and the header is ignored (it is the client's to forge).
+   */
+  TRUST_PROXY: Type.String({ default: '' }),
   /** Comma-separated origins allowed by CORS. */
   CORS_ORIGINS: Type.String({
     default: 'http://localhost,http://localhost:5173,http://127.0.0.1:5173',
@@ -99,17 +107,46 @@ type RawConfig = Static<typeof ConfigSchema>;
 /** The settings as the environment gives them: any of the variables above, as text. */
 export type Settings = { [Name in keyof RawConfig]?: string };
 
-export type Config = Omit<RawConfig, 'CORS_ORIGINS'> & { CORS_ORIGINS: string[] };
+export type Config = Omit<RawConfig, 'CORS_ORIGINS' | 'TRUST_PROXY'> & {
+  CORS_ORIGINS: string[];
+  /** The trusted proxies; empty: none. */
+  TRUST_PROXY: string[];
+};
+
+/** The names proxy-addr (Fastify's trustProxy) gives to address ranges. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (RANGE_NAMES.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
 
 /** Reads and validates the settings once; a wrong value throws with the variable's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw = loadSettings('server', ConfigSchema, env);
-  const origins = raw.CORS_ORIGINS.split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
+  const origins = commaList(raw.CORS_ORIGINS);
   for (const origin of origins) {
     if (!URL.canParse(origin))
       throw new Error(`server: invalid settings: CORS_ORIGINS has "${origin}", not a URL`);
   }
-  return { ...raw, CORS_ORIGINS: origins };
+  const proxies = commaList(raw.TRUST_PROXY);
+  for (const proxy of proxies) {
+    if (!isProxyAddress(proxy)) {
+      throw new Error(
+        `server: invalid settings: TRUST_PROXY has "${proxy}", not an address, a CIDR range, loopback, linklocal or uniquelocal`,
+      );
+    }
+  }
+  return { ...raw, CORS_ORIGINS: origins, TRUST_PROXY: proxies };
 }

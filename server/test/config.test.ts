@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('trusts no proxy by default, and reads TRUST_PROXY as a comma-separated list', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -31,6 +40,10 @@ describe('loadConfig', () => {
     ['MAX_UPLOAD_BYTES', '0'],
     ['LOG_LEVEL', 'loud'],
     ['CORS_ORIGINS', 'not a url'],
+    ['TRUST_PROXY', 'gateway'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1/8/8'],
+    ['TRUST_PROXY', 'true'],
   ])('stops with a message naming %s for %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });

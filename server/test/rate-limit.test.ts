@@ -46,8 +46,12 @@ function identifyFrom(localAddress: string, userId: number): Promise<number> {
 }
 
 /** POST /users from the local address `localAddress`; resolves with the status. */
-function registerFrom(localAddress: string, id: number): Promise<number> {
-  const { hostname, port } = new URL(system.url);
+function registerFrom(
+  localAddress: string,
+  id: number,
+  { url = system.url, headers = {} }: { url?: string; headers?: Record<string, string> } = {},
+): Promise<number> {
+  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(
       {
@@ -56,7 +60,7 @@ function registerFrom(localAddress: string, id: number): Promise<number> {
         localAddress,
         method: 'POST',
         path: '/users',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
       },
       (reply) => {
         reply.resume();
@@ -198,5 +202,37 @@ describe('rate-limit window', () => {
     const waitMs = Number(refused.headers.get('retry-after')) * 1000;
     await new Promise((resolve) => setTimeout(resolve, waitMs + 100));
     expect((await post(++nextId)).status).toBe(201);
+  });
+});
+
+describe('behind a proxy named in TRUST_PROXY', () => {
+  let proxied: TestSystem;
+  beforeAll(async () => {
+    // The test's requests come from 127.0.0.1: that is the proxy here.
+    proxied = await startSystem({ RATE_LIMIT_USER_CREATIONS: '1', TRUST_PROXY: '127.0.0.1' });
+  });
+  afterAll(() => proxied?.close());
+
+  const registerAs = (client: string) =>
+    fetch(`${proxied.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+      body: JSON.stringify({ id: ++nextId }),
+    });
+
+  it('counts each client the proxy names in X-Forwarded-For on its own', async () => {
+    expect((await registerAs('198.51.100.1')).status).toBe(201);
+    expect((await registerAs('198.51.100.1')).status).toBe(429);
+    expect((await registerAs('198.51.100.2')).status).toBe(201);
+  });
+
+  it('believes the header only from the proxy: another address is counted as itself', async () => {
+    const from = (forwardedFor?: string) =>
+      registerFrom('127.0.0.3', ++nextId, {
+        url: proxied.url,
+        headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      });
+    expect(await from()).toBe(201);
+    expect(await from('198.51.100.77')).toBe(429);
   });
 });

@@ -27,8 +27,8 @@ function maxPerWindow(action: RateLimitedAction, config: Config): number {
 /**
  * Per-address rate limits on the routes that declare `config.rateLimited` (registering,
  * uploading), every RATE_LIMIT_WINDOW_MS. The key is
- * the connection's address (`request.ip`: the API does not trust X-Forwarded-For, as clients
- * reach it directly), IPv6 grouped by /64 as one host usually holds a whole /64. Checked in
+ * the client's address (`request.ip`: the connection's, or behind a proxy named in TRUST_PROXY
+ * the one its X-Forwarded-For gives), IPv6 grouped by /64 as one host usually holds a whole /64. Checked in
  * onRequest, before the user is looked up or a byte of the body is read. A 429 carries
  * Retry-After and the usual error body with code RATE_LIMITED. Counts live in this process's
  * memory: N replicas allow N times the limit (a shared store such as Redis would fix that).
