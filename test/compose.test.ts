@@ -89,11 +89,16 @@ function parseSettings(name: string): Record<string, unknown> {
 function listeningPort(name: string): number {
   if (name === 'db') return POSTGRES_PORT;
   if (name === 'web') return Number(/listen\s+(\d+)/.exec(readWebNginxConf())?.[1]);
+  if (name === 'gateway') return Number(/listen\s+(\d+)/.exec(readGatewayConf())?.[1]);
   return Number(parseSettings(name).PORT);
 }
 
 function readWebNginxConf(): string {
   return readFileSync(resolve(root, 'web/nginx/templates/default.conf.template'), 'utf8');
+}
+
+function readGatewayConf(): string {
+  return readFileSync(resolve(root, 'gateway/nginx/templates/default.conf.template'), 'utf8');
 }
 
 /** Published ports as {host, container}, from compose's short syntax ("8081:3000"). */
@@ -109,12 +114,13 @@ function publishedPorts(name: string): Array<{ host: number; container: number }
 }
 
 describe('docker-compose.yml', () => {
-  it('defines the five services of the system, and a worker in a profile of its own', () => {
+  it('defines the services of the system, and a worker in a profile of its own', () => {
     const always = Object.entries(services).filter(([, definition]) => !definition.profiles);
     expect(always.map(([name]) => name).sort()).toEqual([
       'api',
       'db',
       'file_store',
+      'gateway',
       'user_api',
       'web',
     ]);
@@ -197,9 +203,10 @@ describe('docker-compose.yml', () => {
     const api = parseSettings('api');
     const publicUrl = new URL(String(api.PUBLIC_URL));
     expect(publicUrl.origin).toBe('http://localhost:8080');
-    expect(publishedPorts('api')).toContainEqual({
+    // Browsers reach the API through the gateway.
+    expect(publishedPorts('gateway')).toContainEqual({
       host: Number(publicUrl.port),
-      container: listeningPort('api'),
+      container: listeningPort('gateway'),
     });
     // The SPA is served on http://localhost (port 80), so its requests carry that origin.
     expect(api.CORS_ORIGINS).toContain('http://localhost');
@@ -214,9 +221,42 @@ describe('docker-compose.yml', () => {
   it('publishes exactly the ports the README gives', () => {
     expect(publishedPorts('user_api')).toEqual([]);
     expect(publishedPorts('file_store')).toEqual([{ host: 8081, container: 3000 }]);
-    expect(publishedPorts('api')).toEqual([{ host: 8080, container: 8080 }]);
+    // Unpublished, so that it scales (--scale api=3): the gateway publishes it.
+    expect(publishedPorts('api')).toEqual([]);
+    expect(publishedPorts('gateway')).toEqual([
+      { host: 8080, container: listeningPort('gateway') },
+    ]);
     expect(publishedPorts('web')).toEqual([{ host: 80, container: listeningPort('web') }]);
     expect(publishedPorts('db')).toEqual([]);
+  });
+
+  describe('gateway', () => {
+    it('sends requests to the api replicas on the port they listen on', () => {
+      const upstream = new URL(environmentOf('gateway').API_UPSTREAM ?? '');
+      expect(upstream.hostname).toBe('api');
+      expect(Number(upstream.port)).toBe(listeningPort('api'));
+      // Found through the network's DNS as each request runs, so scaled replicas are seen.
+      expect(readGatewayConf()).toMatch(/resolver \$\{NGINX_LOCAL_RESOLVERS\}/);
+      expect(readGatewayConf()).toMatch(/proxy_pass \$api_replicas;/);
+      expect(readFileSync(resolve(root, 'gateway/Dockerfile'), 'utf8')).toMatch(
+        /^ENV NGINX_ENTRYPOINT_LOCAL_RESOLVERS=1$/m,
+      );
+    });
+
+    it('proxies with the settings the launcher’s gateway uses too', () => {
+      expect(readGatewayConf()).toContain('include /etc/nginx/gateway/proxy.conf;');
+      expect(readGatewayConf()).toContain('include /etc/nginx/gateway/errors.conf;');
+    });
+
+    it('is believed by the API: its X-Forwarded-For names the client', () => {
+      // Docker and podman give compose networks private (RFC 1918 / ULA) addresses.
+      expect(parseSettings('api').TRUST_PROXY).toEqual(['uniquelocal']);
+    });
+
+    it('starts once an API replica is healthy, and the web app once it is', () => {
+      expect(service('gateway').depends_on).toEqual({ api: { condition: 'service_healthy' } });
+      expect(service('web').depends_on).toEqual({ gateway: { condition: 'service_healthy' } });
+    });
   });
 
   it('builds the web app against the API as the browser reaches it', () => {
@@ -275,6 +315,7 @@ describe('docker-compose.yml', () => {
       user_api: root,
       file_store: root,
       api: root,
+      gateway: root,
       worker: root,
       web: root,
     });

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import multipart from '@fastify/multipart';
 import { registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -36,6 +37,20 @@ registerAjvFormats();
 
 const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
+/** What an X-Request-Id may look like to be used as the log's request id. */
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/**
+ * Each request's id in the logs: the X-Request-Id a client or a proxy sent (so that one request
+ * can be followed through the gateway and across replicas), or a fresh UUID, unique across
+ * replicas as a counter would not be. A header that does not look like an id is ignored, so
+ * nothing odd reaches the logs.
+ */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * The Fastify server options, shared by production and the tests so the two never drift.
  * Timeouts are chosen for uploads: a socket idle for SOCKET_IDLE_TIMEOUT_MS (a minute) is
@@ -49,6 +64,7 @@ export function serverOptions(
 ): FastifyHttpOptions<Server> {
   return {
     logger: logger === true ? { level: config.LOG_LEVEL } : logger,
+    genReqId: requestId,
     http: {
       // Node refuses a headers timeout longer than the request timeout, so it gets both.
       requestTimeout: REQUEST_TIMEOUT_MS,

@@ -1,7 +1,9 @@
 // @cloud-sound/system: the one way to start Cloud Sound's programs, for `pnpm start`,
 // `pnpm dev`, the benchmarks, the end-to-end tests and every test that runs programs as
 // child processes.
+export { Gateway, gatewayConfig } from './gateway.ts';
 export type { LineSink, LogMode } from './logs.ts';
+export { findNginx, installNginx, type RunningNginx, startNginx } from './nginx.ts';
 export type { LineMatch } from './output.ts';
 export { DEFAULT_DATA_DIR, REPO_DIR } from './paths.ts';
 export { freePorts } from './ports.ts';
@@ -17,6 +19,7 @@ export {
 } from './programs.ts';
 export { optionName, type SettingName, SettingsError, variableName } from './settings.ts';
 export {
+  MAX_API_REPLICAS,
   PortsBusyError,
   programDataDir,
   type RunningSystem,

@@ -21,6 +21,8 @@ export interface RunOptions<P extends ProgramName = ProgramName> {
 /** Everything a Program needs from the system it belongs to. */
 export interface ProgramSetup<P extends ProgramName> {
   name: P;
+  /** How its log lines are labelled (default: its name; `api-2` for the API's second replica). */
+  logName?: string;
   port: number;
   url: string;
   publicUrl: string;
@@ -53,6 +55,8 @@ interface Run {
 
 export class Program<P extends ProgramName = ProgramName> {
   readonly name: P;
+  /** How its log lines are labelled: its name, or `api-2` for one of several replicas. */
+  readonly logName: string;
   /** How messages name it ("the API"). */
   readonly label: string;
   readonly port: number;
@@ -69,6 +73,7 @@ export class Program<P extends ProgramName = ProgramName> {
   constructor(setup: ProgramSetup<P>) {
     this.setup = setup;
     this.name = setup.name;
+    this.logName = setup.logName ?? setup.name;
     this.label = PROGRAMS[setup.name].label;
     this.port = setup.port;
     this.url = setup.url;
@@ -83,13 +88,13 @@ export class Program<P extends ProgramName = ProgramName> {
 
   /** The current (or last) run's process, e.g. to signal it alone (the group: kill()). */
   get process(): ChildProcess {
-    if (!this.run) throw new Error(`${this.name} has not been started`);
+    if (!this.run) throw new Error(`${this.logName} has not been started`);
     return this.run.group.process;
   }
 
   /** Resolves when the current (or last) run has exited. */
   get exited(): Promise<ProgramExit> {
-    if (!this.run) return Promise.reject(new Error(`${this.name} has not been started`));
+    if (!this.run) return Promise.reject(new Error(`${this.logName} has not been started`));
     return this.run.group.exited;
   }
 
@@ -107,14 +112,14 @@ export class Program<P extends ProgramName = ProgramName> {
    * accepts (a RegExp tests the raw line, a function gets each JSON log line parsed).
    */
   waitForLog(match: LineMatch, timeoutMs = 15_000): Promise<string> {
-    if (!this.run) return Promise.reject(new Error(`${this.name} has not been started`));
-    return this.run.output.waitFor(match, timeoutMs, this.name);
+    if (!this.run) return Promise.reject(new Error(`${this.logName} has not been started`));
+    return this.run.output.waitFor(match, timeoutMs, this.logName);
   }
 
   /** Starts a run and resolves once it answers its health check (throws with its output if not). */
   start(options: RunOptions<P> = {}): Promise<void> {
     if (this.starting || this.isRunning()) {
-      return Promise.reject(new Error(`${this.name} is already running`));
+      return Promise.reject(new Error(`${this.logName} is already running`));
     }
     this.starting = this.startRun(options).finally(() => {
       this.starting = undefined;
@@ -148,17 +153,17 @@ export class Program<P extends ProgramName = ProgramName> {
     const { setup } = this;
     const definition = PROGRAMS[setup.name];
     if (options.settings && 'PORT' in options.settings) {
-      throw new Error(`${this.name}: a run cannot change PORT; give it to the system`);
+      throw new Error(`${this.logName}: a run cannot change PORT; give it to the system`);
     }
     const given = { ...setup.settings, ...options.settings } as ProgramSettings[P];
     const settings = { ...setup.wiring, ...given } as ProgramSettings[P];
     checkSettings(setup.name, given, settings, setup.settingName);
 
     const context = { settings, dataDir: setup.dataDir, dev: setup.dev };
-    const show = (line: string) => setup.sink?.(this.name, line);
+    const show = (line: string) => setup.sink?.(this.logName, line);
     await mkdir(setup.dataDir, { recursive: true });
     if (!setup.dev && definition.prepare) {
-      await definition.prepare(context, (line) => setup.sink?.(`${this.name}:build`, line));
+      await definition.prepare(context, (line) => setup.sink?.(`${this.logName}:build`, line));
     }
     if (setup.signal?.aborted) throw new Error('start-up interrupted');
 
@@ -188,7 +193,7 @@ export class Program<P extends ProgramName = ProgramName> {
         timeoutMs: setup.healthTimeoutMs,
         gaveUp: () => {
           if (setup.signal?.aborted) return 'start-up interrupted';
-          if (group.hasExited()) return `${this.name} exited before answering its health check`;
+          if (group.hasExited()) return `${this.logName} exited before answering its health check`;
           return undefined;
         },
       });

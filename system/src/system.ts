@@ -3,7 +3,9 @@
 // fails, whatever started is stopped again before the error is thrown.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { Gateway } from './gateway.ts';
 import { type LogMode, logSink } from './logs.ts';
+import { findNginx } from './nginx.ts';
 import { freePorts, whyBusy } from './ports.ts';
 import type { ProgramExit } from './process-group.ts';
 import { Program } from './program.ts';
@@ -30,6 +32,9 @@ import {
 /** SIGTERM first; a program still running this long after gets SIGKILL (all within 5 s). */
 export const STOP_GRACE_MS = 4000;
 
+/** The most API replicas one machine's launcher runs. */
+export const MAX_API_REPLICAS = 16;
+
 export interface SystemOptions<P extends ProgramName> {
   /** The programs to run (default: all four). Tests run user_api, file_store and the API. */
   programs?: readonly P[];
@@ -47,6 +52,12 @@ export interface SystemOptions<P extends ProgramName> {
    * (these win: `{ api: { FILE_STORE_URL: proxyUrl } }` puts a proxy in between).
    */
   settings?: SettingsByProgram;
+  /**
+   * API processes (default 1). More than one: each listens on a free loopback port, all share
+   * the one Postgres server (`databaseUrl`), and Debian's nginx (the gateway) takes the API's
+   * port and spreads requests over them.
+   */
+  apiReplicas?: number;
   /** Extra node flags per program, e.g. `{ api: ['--cpu-prof'] }`. */
   nodeArgs?: { [Q in ProgramName]?: readonly string[] };
   /** Development: Node programs restart when their sources change; the web app under Vite's dev server. */
@@ -66,10 +77,17 @@ export interface SystemOptions<P extends ProgramName> {
 }
 
 export interface RunningSystem<P extends ProgramName = ProgramName> {
+  /** Each program; with several API replicas, `api` is the first of them. */
   programs: { [Q in P]: Program<Q> };
+  /** Every API process (one unless `apiReplicas` says more; none if the API is not run). */
+  apiReplicas: Program<'api'>[];
+  /** With more than one API replica: nginx on the API's port, in front of them. */
+  gateway: Gateway | undefined;
+  /** How programs and tests reach the API: the gateway, or the one API process. */
+  apiUrl: string | undefined;
   dataDir: string;
   /** Resolves with the first program whose run ends without stop() or kill() asking. */
-  firstExit: Promise<{ program: Program; exit: ProgramExit }>;
+  firstExit: Promise<{ program: Program | Gateway; exit: ProgramExit }>;
   /** Stops every program at once: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -106,6 +124,12 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
   const settingsOf = <Q extends ProgramName>(name: Q) =>
     options.settings?.[name] as ProgramSettings[Q] | undefined;
 
+  const replicaCount = (names as readonly ProgramName[]).includes('api')
+    ? checkReplicas(
+        options.apiReplicas ?? 1,
+        options.databaseUrl ?? settingsOf('api')?.DATABASE_URL,
+      )
+    : 1;
   const ports = await choosePorts(names, options.ports ?? 'defaults', settingsOf, settingName);
   const part = (name: ProgramName) => (names as readonly ProgramName[]).includes(name);
   const publicHost = options.publicHost ?? 'localhost';
@@ -149,34 +173,59 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
 
   const environment = inheritedEnvironment(options.environment ?? process.env, names, wired);
   const sink = logSink(options.logs ?? 'none');
-  let reportExit: (value: { program: Program; exit: ProgramExit }) => void = () => {};
-  const firstExit = new Promise<{ program: Program; exit: ProgramExit }>((resolve) => {
+  let reportExit: (value: { program: Program | Gateway; exit: ProgramExit }) => void = () => {};
+  const firstExit = new Promise<{ program: Program | Gateway; exit: ProgramExit }>((resolve) => {
     reportExit = resolve;
   });
   const programs = {} as Record<ProgramName, Program>;
-  for (const name of names) {
-    programs[name] = new Program<ProgramName>({
-      name,
-      port: ports.get(name) as number,
-      url: wiring.url(name) as string,
-      publicUrl: wiring.publicUrl(name) as string,
-      dataDir: wiring.dataDir(name),
-      environment,
-      wiring: wired.get(name) as ProgramSettings[ProgramName],
-      settings: settingsOf(name),
-      nodeArgs: options.nodeArgs?.[name] ?? [],
-      dev: options.dev ?? false,
-      sink,
-      settingName,
-      healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
-      stopGraceMs: options.stopGraceMs ?? STOP_GRACE_MS,
-      signal: options.signal,
-      onUnexpectedExit: (program, exit) => reportExit({ program, exit }),
-    });
+  const setupFor = <Q extends ProgramName>(name: Q) => ({
+    name,
+    port: ports.get(name) as number,
+    url: wiring.url(name) as string,
+    publicUrl: wiring.publicUrl(name) as string,
+    dataDir: wiring.dataDir(name),
+    environment,
+    wiring: wired.get(name) as ProgramSettings[Q],
+    settings: settingsOf(name),
+    nodeArgs: options.nodeArgs?.[name] ?? [],
+    dev: options.dev ?? false,
+    sink,
+    settingName,
+    healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
+    stopGraceMs: options.stopGraceMs ?? STOP_GRACE_MS,
+    signal: options.signal,
+    onUnexpectedExit: (program: Program<Q>, exit: ProgramExit) =>
+      reportExit({ program: program as Program, exit }),
+  });
+  for (const name of names) programs[name] = new Program<ProgramName>(setupFor(name));
+  let apiReplicas: Program<'api'>[] = programs.api ? [programs.api as Program<'api'>] : [];
+  if (replicaCount > 1) {
+    // The gateway takes the API's port; each replica gets one of its own, and believes the
+    // gateway's X-Forwarded-For so that per-client limits see clients.
+    const replicaPorts = await freePorts(replicaCount);
+    const { PORT: _gatewayPort, ...settings } = settingsOf('api') ?? {};
+    apiReplicas = replicaPorts.map(
+      (port, index) =>
+        new Program<'api'>({
+          ...setupFor('api'),
+          logName: `api-${index + 1}`,
+          port,
+          url: `http://${HOST}:${port}`,
+          wiring: { ...wired.get('api'), TRUST_PROXY: 'loopback', PORT: String(port) },
+          settings,
+        }),
+    );
+    programs.api = apiReplicas[0] as Program;
   }
-  const all = Object.values(programs) as Program[];
+  const all: Program[] = [
+    ...(Object.values(programs) as Program[]).filter((program) => program.name !== 'api'),
+    ...apiReplicas,
+  ];
+  let gateway: Gateway | undefined;
+  let stopping = false;
   const stop = async (graceMs?: number) => {
-    await Promise.all(all.map((program) => program.stop(graceMs)));
+    stopping = true;
+    await Promise.all([gateway?.stop(graceMs), ...all.map((program) => program.stop(graceMs))]);
   };
 
   // allSettled: every start has to end (or fail) before what started is stopped.
@@ -186,7 +235,57 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
     await stop();
     throw failure.reason;
   }
-  return { programs: programs as unknown as { [Q in P]: Program<Q> }, dataDir, firstExit, stop };
+  if (replicaCount > 1) {
+    try {
+      gateway = await Gateway.start({
+        host: HOST,
+        port: ports.get('api') as number,
+        publicUrl: wiring.publicUrl('api') as string,
+        replicas: apiReplicas.map((replica) => replica.url),
+        dir: join(dataDir, 'gateway'),
+        timeoutMs: options.healthTimeoutMs ?? 60_000,
+        onLine: sink && ((line) => sink('gateway', line)),
+        signal: options.signal,
+      });
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    const running = gateway;
+    void running.exited.then((exit) => {
+      if (!stopping) reportExit({ program: running, exit });
+    });
+  }
+  return {
+    programs: programs as unknown as { [Q in P]: Program<Q> },
+    apiReplicas,
+    gateway,
+    apiUrl: gateway?.url ?? programs.api?.url,
+    dataDir,
+    firstExit,
+    stop,
+  };
+}
+
+/** The number of API replicas, checked: more than one needs Postgres and nginx. */
+function checkReplicas(count: number, databaseUrl: string | undefined): number {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_API_REPLICAS) {
+    throw new SettingsError(
+      `API_REPLICAS is ${count}; it must be a whole number from 1 to ${MAX_API_REPLICAS}`,
+    );
+  }
+  if (count === 1) return count;
+  if (!databaseUrl) {
+    throw new SettingsError(
+      `API_REPLICAS=${count} needs a Postgres server (DATABASE_URL): replicas share one database, and the embedded PGlite belongs to one process`,
+    );
+  }
+  if (!findNginx()) {
+    throw new SettingsError(
+      `API_REPLICAS=${count} puts nginx in front of the replicas, and nginx is not installed (Debian: apt-get install nginx)`,
+    );
+  }
+  return count;
 }
 
 /** Each program's port: its PORT setting, else a free one or its own default. */

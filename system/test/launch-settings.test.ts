@@ -38,6 +38,14 @@ describe('<PROGRAM>__<SETTING> (pnpm start, pnpm dev)', () => {
     expect(settings).toEqual({});
   });
 
+  it('reads API_REPLICAS as a whole number, 1 when unset', () => {
+    expect(readLaunchSettings({}).apiReplicas).toBe(1);
+    expect(readLaunchSettings({ API_REPLICAS: '3' }).apiReplicas).toBe(3);
+    expect(() => readLaunchSettings({ API_REPLICAS: 'three' })).toThrow(
+      'API_REPLICAS is "three"; it must be a whole number',
+    );
+  });
+
   it('names the new variable for one the old launcher read', () => {
     expect(() => readLaunchSettings({ WEB_PORT: '3000' })).toThrow(SettingsError);
     expect(() => readLaunchSettings({ WEB_PORT: '3000' })).toThrow('use WEB__PORT');

@@ -249,6 +249,16 @@ describe('pnpm start (system/src/cli/start.ts)', () => {
       { API_PORT: '9000' },
       'API_PORT is not read any more: use API__PORT',
     ],
+    [
+      'replicas without Postgres',
+      { API_REPLICAS: '2' },
+      'API_REPLICAS=2 needs a Postgres server (DATABASE_URL)',
+    ],
+    [
+      'more replicas than one machine runs',
+      { API_REPLICAS: '17', DATABASE_URL: 'postgres://127.0.0.1/cloud' },
+      'API_REPLICAS is 17; it must be a whole number from 1 to 16',
+    ],
   ])('stops with a message naming %s', async (_what, env, message) => {
     const run = startRun({ ...ports, CLOUD_SOUND_DATA_DIR: dataDir, ...env });
     runs.push(run);

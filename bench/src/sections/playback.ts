@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { download, MB, mbPerSecond } from '../http.ts';
-import { startNginx } from '../nginx.ts';
+import { startStaticNginx } from '../nginx.ts';
 import { withCpu } from '../proc.ts';
 import { fixed, median, percent, sizeLabel } from '../table.ts';
 import { wavChunks } from '../wav.ts';
@@ -59,7 +59,7 @@ export async function runPlaybackSection(
     Readable.from(wavChunks(files.size)),
     createWriteStream(join(nginxRoot, 'bench.wav')),
   );
-  const nginx = await startNginx({
+  const nginx = await startStaticNginx({
     root: nginxRoot,
     workDir,
     install: plan.installNginx,

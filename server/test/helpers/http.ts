@@ -7,6 +7,7 @@ export async function uploadSound(
     filename?: string;
     title?: string;
     extraParts?: Array<[string, string | Blob]>;
+    headers?: Record<string, string>;
     signal?: AbortSignal;
   },
 ): Promise<Response> {
@@ -16,7 +17,10 @@ export async function uploadSound(
   for (const [name, value] of options.extraParts ?? []) form.append(name, value);
   return fetch(`${baseUrl}/sounds`, {
     method: 'POST',
-    headers: options.userId === undefined ? {} : { 'x-user-id': String(options.userId) },
+    headers: {
+      ...(options.userId === undefined ? {} : { 'x-user-id': String(options.userId) }),
+      ...options.headers,
+    },
     body: form,
     signal: options.signal,
   });

@@ -3,6 +3,7 @@
 // gives it (API__PORT=9000, FILE_STORE__PORT=8082, WEB__PORT=3000, API__LOG_LEVEL=debug).
 // Two shortcuts: LOG_LEVEL for every program that has one, DATABASE_URL for the API. The
 // names and values are checked by each program's own settings parser when the system starts.
+// API_REPLICAS=N runs N API processes behind nginx (on Postgres), as compose's --scale does.
 import { resolve } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../paths.ts';
 import { isProgramName, PROGRAM_NAMES, type SettingsByProgram } from '../programs.ts';
@@ -12,6 +13,8 @@ export interface LaunchSettings {
   /** CLOUD_SOUND_DATA_DIR, else `<repo>/data`. */
   dataDir: string;
   settings: SettingsByProgram;
+  /** API_REPLICAS, else 1. */
+  apiReplicas: number;
 }
 
 /** What the launcher read before this rule, and what to write now. */
@@ -55,8 +58,14 @@ export function readLaunchSettings(env: NodeJS.ProcessEnv = process.env): Launch
     settings.api.DATABASE_URL ??= databaseUrl;
   }
 
+  const replicas = env.API_REPLICAS?.trim() || '1';
+  if (!/^\d{1,3}$/.test(replicas)) {
+    throw new SettingsError(`API_REPLICAS is "${replicas}"; it must be a whole number`);
+  }
+
   return {
     dataDir: resolve(env.CLOUD_SOUND_DATA_DIR?.trim() || DEFAULT_DATA_DIR),
     settings: settings as SettingsByProgram,
+    apiReplicas: Number(replicas),
   };
 }

@@ -31,7 +31,7 @@ export async function runSystem(options: { dev: boolean }): Promise<void> {
     if (stopping) {
       // A second Ctrl-C, a moment after the first: no more waiting.
       say(`${signal} again: killing everything now`);
-      for (const program of Object.values(system?.programs ?? {})) void program.stop(0);
+      void system?.stop(0);
       return;
     }
     firstSignalAt = performance.now();
@@ -49,6 +49,7 @@ export async function runSystem(options: { dev: boolean }): Promise<void> {
       dataDir: launch.dataDir,
       ports: 'defaults',
       settings: launch.settings,
+      apiReplicas: launch.apiReplicas,
       dev: options.dev,
       // Readable on a terminal (and always under `dev`); JSON lines for anything that reads them.
       logs: options.dev || process.stdout.isTTY ? 'pretty' : 'json',
@@ -97,7 +98,11 @@ function printReady(system: RunningSystem, launch: LaunchSettings, dev: boolean)
   const line = (name: ProgramName) => {
     const { title, note } = PROGRAMS[name];
     const url = system.programs[name].publicUrl;
-    return `  ${title.padEnd(width)}${url}${note ? `   ${note(url)}` : ''}`;
+    const replicas =
+      name === 'api' && system.gateway
+        ? `   ${system.apiReplicas.length} replicas behind nginx (${system.gateway.version.replace(/^.*\//, '')})`
+        : '';
+    return `  ${title.padEnd(width)}${url}${note ? `   ${note(url)}` : ''}${replicas}`;
   };
   // One write, so a reader never sees the first line without the URLs.
   say(

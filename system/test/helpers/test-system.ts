@@ -15,7 +15,12 @@ import { type Program, type ProgramSettings, startSystem } from '@cloud-sound/sy
  * Set DEBUG_TEST_LOGS=1 to see the programs' logs.
  */
 export interface TestSystem {
+  /** The API process (the first replica when there are several). */
   api: Program<'api'>;
+  /** Every API process: one, or those `apiReplicas` asked for. */
+  replicas: Program<'api'>[];
+  /** How clients reach the API: the gateway in front of several replicas, else the API. */
+  apiUrl: string;
   userApi: Program<'user_api'>;
   fileStore: Program<'file_store'>;
   /** The run's database on TEST_DATABASE_URL's server; undefined means PGlite in the API's folder. */
@@ -59,12 +64,19 @@ let nextUserId = 1000 + Math.floor(Math.random() * 1_000_000_000);
  * Starts a test system. `api` adds to or overrides the API's test settings and `apiNodeArgs`
  * adds node flags, for every run of it; `sharing` gives another test system whose user_api
  * and file_store this one's API uses (only an API is started then, with a database and data
- * folder of its own).
+ * folder of its own); `apiReplicas` runs that many API processes behind the launcher's nginx
+ * gateway, on Postgres.
  */
 export async function startTestSystem(
-  options: { api?: ProgramSettings['api']; apiNodeArgs?: string[]; sharing?: TestSystem } = {},
+  options: {
+    api?: ProgramSettings['api'];
+    apiNodeArgs?: string[];
+    sharing?: TestSystem;
+    apiReplicas?: number;
+  } = {},
 ): Promise<TestSystem> {
-  const database = await createTestDatabase();
+  const replicated = (options.apiReplicas ?? 1) > 1;
+  const database = await createTestDatabase({ postgres: replicated });
   const dataDir = await mkdtemp(join(tmpdir(), 'cloud-sound-test-system-'));
   const quiet = { LOG_LEVEL: 'warn' };
   const shared = options.sharing;
@@ -76,6 +88,7 @@ export async function startTestSystem(
     // A clean environment: nothing from the test runner's (NODE_OPTIONS, PORT…) leaks in.
     environment: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR },
     nodeArgs: { api: options.apiNodeArgs ?? [] },
+    apiReplicas: options.apiReplicas,
   };
   const cleanUp = async () => {
     await database.drop();
@@ -84,6 +97,8 @@ export async function startTestSystem(
 
   let stopSystem: () => Promise<void>;
   let api: Program<'api'>;
+  let replicas: Program<'api'>[];
+  let apiUrl: string;
   let userApi: Program<'user_api'>;
   let fileStore: Program<'file_store'>;
   try {
@@ -101,6 +116,8 @@ export async function startTestSystem(
         },
       });
       ({ api } = system.programs);
+      ({ apiReplicas: replicas } = system);
+      apiUrl = system.apiUrl as string;
       ({ userApi, fileStore } = shared);
       stopSystem = () => system.stop(1_000);
     } else {
@@ -114,6 +131,8 @@ export async function startTestSystem(
         },
       });
       ({ api, user_api: userApi, file_store: fileStore } = system.programs);
+      ({ apiReplicas: replicas } = system);
+      apiUrl = system.apiUrl as string;
       stopSystem = () => system.stop(1_000);
     }
   } catch (error) {
@@ -123,6 +142,8 @@ export async function startTestSystem(
 
   const testSystem: TestSystem = {
     api,
+    replicas,
+    apiUrl,
     userApi,
     fileStore,
     databaseUrl: database.url,

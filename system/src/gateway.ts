@@ -1,0 +1,93 @@
+// The API gateway of `API_REPLICAS=N`: Debian's nginx on the API's port, spreading requests over
+// the N API processes. It proxies with the same settings as compose's gateway image (one
+// gateway/nginx/proxy.conf and errors.conf, included by both); only how it finds the replicas
+// differs: here a fixed list of loopback ports, there the container network's DNS.
+import { join } from 'node:path';
+import { type RunningNginx, startNginx } from './nginx.ts';
+import { REPO_DIR } from './paths.ts';
+import type { ProgramExit } from './process-group.ts';
+
+const GATEWAY_CONFIG = join(REPO_DIR, 'gateway/nginx');
+
+export interface GatewayOptions {
+  /** Where it listens: the API's address. */
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** The replicas' base URLs, `http://127.0.0.1:<port>`. */
+  replicas: string[];
+  /** Its folder (configuration and temporary files). */
+  dir: string;
+  timeoutMs: number;
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export class Gateway {
+  readonly name = 'gateway';
+  readonly label = 'the API gateway';
+  readonly url: string;
+  readonly publicUrl: string;
+  readonly version: string;
+  private readonly nginx: RunningNginx;
+
+  private constructor(url: string, publicUrl: string, nginx: RunningNginx) {
+    this.url = url;
+    this.publicUrl = publicUrl;
+    this.nginx = nginx;
+    this.version = nginx.version;
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const url = `http://${options.host}:${options.port}`;
+    const nginx = await startNginx({
+      dir: options.dir,
+      http: gatewayConfig(options),
+      probeUrl: `${url}/health`,
+      timeoutMs: options.timeoutMs,
+      onLine: options.onLine,
+      signal: options.signal,
+    });
+    return new Gateway(url, options.publicUrl, nginx);
+  }
+
+  get pid(): number {
+    return this.nginx.pid;
+  }
+
+  get exited(): Promise<ProgramExit> {
+    return this.nginx.exited;
+  }
+
+  output(): string {
+    return this.nginx.output();
+  }
+
+  stop(graceMs?: number): Promise<ProgramExit> {
+    return this.nginx.stop(graceMs);
+  }
+}
+
+/** The `http { }` contents: the replicas as one upstream, the shared proxy settings. */
+export function gatewayConfig(options: Pick<GatewayOptions, 'host' | 'port' | 'replicas'>): string {
+  const servers = options.replicas.map((replica) => {
+    const { host } = new URL(replica);
+    // One failed connection takes a replica out for a second: a killed one is skipped at once.
+    return `  server ${host} max_fails=1 fail_timeout=1s;`;
+  });
+  return `server_tokens off;
+upstream api_replicas {
+  # The replica with the fewest requests running: a long upload or stream weighs on one only.
+  least_conn;
+${servers.join('\n')}
+  keepalive 64;
+}
+server {
+  listen ${options.host}:${options.port};
+  location / {
+    proxy_pass http://api_replicas;
+    include ${join(GATEWAY_CONFIG, 'proxy.conf')};
+  }
+  include ${join(GATEWAY_CONFIG, 'errors.conf')};
+}`;
+}
