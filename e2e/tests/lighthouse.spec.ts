@@ -11,10 +11,13 @@ import { expect, test } from '../support/test.ts';
 // after the journeys (a project of its own that depends on them), alone on the machine.
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const MINIMUM = 0.95;
-/** Performance moves a little from run to run on a busy two-core machine: the median of three. */
-const RUNS = 3;
+/**
+ * Total Blocking Time moves from run to run on a busy two-core machine (Lighthouse scales the
+ * main-thread tasks it sees by its phone's slower CPU): each category's median of five runs.
+ */
+const RUNS = 5;
 
-test.describe.configure({ timeout: 240_000 });
+test.describe.configure({ timeout: 300_000 });
 
 test('the home page scores at least 95 in every Lighthouse category on a phone', async ({
   nginxUrl,
