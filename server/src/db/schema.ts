@@ -1,4 +1,19 @@
-import { bigint, check, index, integer, pgTable, sql, text, timestamp, uuid } from './orm.ts';
+import {
+  bigint,
+  check,
+  customType,
+  getTableColumns,
+  index,
+  integer,
+  pgTable,
+  sql,
+  text,
+  timestamp,
+  uuid,
+} from './orm.ts';
+
+/** Postgres's full-text document type; the API never reads it, only searches it. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /**
  * Life of a row: `uploading` while its bytes stream to file_store, `ready` once stored,
@@ -46,6 +61,14 @@ export const soundsTable = pgTable(
      * sounds/search-text.ts): what `?q=` matches word prefixes against.
      */
     searchText: text('search_text').notNull().default(''),
+    /**
+     * `search_text` as a full-text document, kept by Postgres itself: the search index reads it,
+     * and a query that filters rows while walking the newest-first index compares it as it is
+     * instead of parsing `search_text` again for every row it passes.
+     */
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      (): ReturnType<typeof sql> => sql`to_tsvector('simple', search_text)`,
+    ),
     processing: text('processing', { enum: PROCESSING_STATES }).notNull().default('pending'),
     /** Why processing failed, for the uploader; null unless `failed`. */
     processingError: text('processing_error'),
@@ -74,12 +97,18 @@ export const soundsTable = pgTable(
     check('sounds_processing_check', sql`${table.processing} in ('pending', 'ready', 'failed')`),
     // `?q=`: word prefixes (`to_tsquery('simple', 'pia:*')`) over listed sounds.
     index('sounds_ready_search_idx')
-      .using('gin', sql`to_tsvector('simple', ${table.searchText})`)
+      .using('gin', table.searchVector)
       .where(sql`${table.status} = 'ready'`),
   ],
 );
 
-export type SoundRow = typeof soundsTable.$inferSelect;
+/** Every column of a sound the API reads: all but the search document. */
+export const soundColumns = (() => {
+  const { searchVector, ...read } = getTableColumns(soundsTable);
+  return read;
+})();
+
+export type SoundRow = Omit<typeof soundsTable.$inferSelect, 'searchVector'>;
 
 /**
  * One durable processing job per sound that still needs its derivatives. Any API replica (or a

@@ -1,7 +1,7 @@
 import type { FileStore } from '../backends/file-store.ts';
 import { discardBody } from '../backends/http.ts';
 import type { Database } from '../db/client.ts';
-import { processingJobs, type SoundRow, soundsTable } from '../db/schema.ts';
+import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
 
 export interface SoundAudit {
   /** Rows looked at. */
@@ -30,7 +30,7 @@ export async function auditSounds(
   fileStore: FileStore,
   concurrency = 8,
 ): Promise<SoundAudit> {
-  const rows = await db.select().from(soundsTable);
+  const rows = await db.select(soundColumns).from(soundsTable);
   const jobs = await db.select().from(processingJobs);
   const audit: SoundAudit = {
     rows: rows.length,

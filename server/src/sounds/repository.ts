@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
-import { processingJobs, type SoundRow, soundsTable } from '../db/schema.ts';
+import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
 import type { CursorPosition } from './cursor.ts';
 import { searchTextOf } from './search-text.ts';
 
@@ -22,7 +22,7 @@ export async function insertUploadingSound(
       contentType: 'application/octet-stream',
       searchText: searchTextOf(values),
     })
-    .returning();
+    .returning(soundColumns);
   if (!row) throw new Error('insert returned no row');
   return row;
 }
@@ -68,13 +68,13 @@ export async function renameSound(
     .update(soundsTable)
     .set({ title, searchText: searchTextOf({ title, filename: sound.filename }) })
     .where(and(eq(soundsTable.id, sound.id), eq(soundsTable.status, 'ready')))
-    .returning();
+    .returning(soundColumns);
   return row;
 }
 
 /** A sound in any state (processing needs to know whether it is still `ready`). */
 export async function findSoundById(db: Database, id: string): Promise<SoundRow | undefined> {
-  const [row] = await db.select().from(soundsTable).where(eq(soundsTable.id, id));
+  const [row] = await db.select(soundColumns).from(soundsTable).where(eq(soundsTable.id, id));
   return row;
 }
 
@@ -159,7 +159,7 @@ function prepareQueries(db: Database) {
             ? eq(soundsTable.userId, sql.placeholder('userId'))
             : undefined,
           variant.includes('Matching')
-            ? sql`to_tsvector('simple', ${soundsTable.searchText}) @@ to_tsquery('simple', ${sql.placeholder('search')})`
+            ? sql`${soundsTable.searchVector} @@ to_tsquery('simple', ${sql.placeholder('search')})`
             : undefined,
           variant.endsWith('After')
             ? sql`(${soundsTable.createdAt}, ${soundsTable.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
@@ -178,7 +178,7 @@ function prepareQueries(db: Database) {
   }
   return {
     findReady: db
-      .select()
+      .select(soundColumns)
       .from(soundsTable)
       .where(and(eq(soundsTable.id, sql.placeholder('id')), eq(soundsTable.status, 'ready')))
       .prepare('find_ready_sound'),
@@ -195,7 +195,7 @@ export async function markSoundDeleting(db: Database, id: string): Promise<Sound
     .update(soundsTable)
     .set({ status: 'deleting', updatedAt: sql`now()` })
     .where(and(eq(soundsTable.id, id), eq(soundsTable.status, 'ready')))
-    .returning();
+    .returning(soundColumns);
   return row;
 }
 
@@ -224,6 +224,6 @@ export async function claimStaleSound(
     .update(soundsTable)
     .set({ updatedAt: sql`now()` })
     .where(eq(soundsTable.id, sql`(${candidate})`))
-    .returning();
+    .returning(soundColumns);
   return row;
 }
