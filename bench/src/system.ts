@@ -4,13 +4,22 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Program, type ProgramName, startSystem } from '@cloud-sound/system';
+import {
+  type Gateway,
+  type Program,
+  type ProgramName,
+  type ProgramSettings,
+  startSystem,
+} from '@cloud-sound/system';
 import { registerCleanup } from './cleanup.ts';
 
 export interface BenchSystem {
-  /** Loopback URLs of the four programs. */
+  /** Loopback URLs of the four programs (the API's: the gateway, when there is one). */
   urls: Record<ProgramName, string>;
   programs: { [P in ProgramName]: Program<P> };
+  /** Every API process (one unless `apiReplicas` says more). */
+  apiReplicas: Program<'api'>[];
+  gateway: Gateway | undefined;
   logFile: string;
   stop(): Promise<void>;
 }
@@ -27,6 +36,12 @@ export async function startBenchSystem(options: {
   logLevel: string;
   /** Extra node flags for the API, e.g. --cpu-prof. */
   apiNodeArgs: string[];
+  /** API settings on top of the benchmark's. */
+  apiSettings?: ProgramSettings['api'];
+  /** API processes behind the launcher's nginx gateway (needs Postgres). */
+  apiReplicas?: number;
+  /** The gateway in front even of one API process. */
+  gateway?: boolean;
 }): Promise<BenchSystem> {
   await mkdir(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, 'programs.log');
@@ -45,11 +60,14 @@ export async function startBenchSystem(options: {
         RATE_LIMIT_USER_CREATIONS: UNLIMITED,
         CLIENT_MAX_UPLOADS: UNLIMITED,
         CLIENT_MAX_PLAYBACKS: UNLIMITED,
+        ...options.apiSettings,
       },
       file_store: logLevel,
       user_api: logLevel,
     },
     nodeArgs: { api: options.apiNodeArgs },
+    apiReplicas: options.apiReplicas,
+    gateway: options.gateway,
     logs: (program, line) => log.write(`${program.padEnd(10)} | ${line}\n`),
     signal: interrupt.signal,
   });
@@ -61,9 +79,12 @@ export async function startBenchSystem(options: {
   const urls = Object.fromEntries(
     Object.values(system.programs).map((program) => [program.name, program.url]),
   ) as Record<ProgramName, string>;
+  urls.api = system.apiUrl as string;
   return {
     urls,
     programs: system.programs,
+    apiReplicas: system.apiReplicas,
+    gateway: system.gateway,
     logFile,
     async stop() {
       await system.stop();

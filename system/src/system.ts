@@ -58,6 +58,8 @@ export interface SystemOptions<P extends ProgramName> {
    * port and spreads requests over them.
    */
   apiReplicas?: number;
+  /** The gateway in front even of one API process (default: only in front of several). */
+  gateway?: boolean;
   /** Extra node flags per program, e.g. `{ api: ['--cpu-prof'] }`. */
   nodeArgs?: { [Q in ProgramName]?: readonly string[] };
   /** Development: Node programs restart when their sources change; the web app under Vite's dev server. */
@@ -130,6 +132,13 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
         options.databaseUrl ?? settingsOf('api')?.DATABASE_URL,
       )
     : 1;
+  const withGateway =
+    replicaCount > 1 || (options.gateway === true && (names as readonly string[]).includes('api'));
+  if (withGateway && !findNginx()) {
+    throw new SettingsError(
+      `${replicaCount > 1 ? `API_REPLICAS=${replicaCount} puts nginx in front of the replicas` : 'the API gateway is nginx'}, and nginx is not installed (Debian: apt-get install nginx)`,
+    );
+  }
   const ports = await choosePorts(names, options.ports ?? 'defaults', settingsOf, settingName);
   const part = (name: ProgramName) => (names as readonly ProgramName[]).includes(name);
   const publicHost = options.publicHost ?? 'localhost';
@@ -199,7 +208,7 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
   });
   for (const name of names) programs[name] = new Program<ProgramName>(setupFor(name));
   let apiReplicas: Program<'api'>[] = programs.api ? [programs.api as Program<'api'>] : [];
-  if (replicaCount > 1) {
+  if (withGateway) {
     // The gateway takes the API's port; each replica gets one of its own, and believes the
     // gateway's X-Forwarded-For so that per-client limits see clients.
     const replicaPorts = await freePorts(replicaCount);
@@ -235,7 +244,7 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
     await stop();
     throw failure.reason;
   }
-  if (replicaCount > 1) {
+  if (withGateway) {
     try {
       gateway = await Gateway.start({
         host: HOST,
@@ -278,11 +287,6 @@ function checkReplicas(count: number, databaseUrl: string | undefined): number {
   if (!databaseUrl) {
     throw new SettingsError(
       `API_REPLICAS=${count} needs a Postgres server (DATABASE_URL): replicas share one database, and the embedded PGlite belongs to one process`,
-    );
-  }
-  if (!findNginx()) {
-    throw new SettingsError(
-      `API_REPLICAS=${count} puts nginx in front of the replicas, and nginx is not installed (Debian: apt-get install nginx)`,
     );
   }
   return count;
