@@ -25,3 +25,12 @@ export interface SectionReport {
 /** The cell that marks a failure; the smoke test fails on any. */
 export const errorCell = (error: unknown) =>
   `ERROR: ${(error as Error).message ?? String(error)}`.replaceAll('|', '/').replaceAll('\n', ' ');
+
+/** What a section that starts systems of its own gets (no shared system is running then). */
+export interface OwnSystemsContext {
+  plan: BenchPlan;
+  /** `another()` gives a fresh database on the same server for each system. */
+  database: BenchDatabase;
+  /** A scratch folder of this run's own; each system gets a folder inside. */
+  workDir: string;
+}
