@@ -236,10 +236,10 @@ describe('docker-compose.yml', () => {
       expect(upstream.hostname).toBe('api');
       expect(Number(upstream.port)).toBe(listeningPort('api'));
       // Found through the network's DNS as each request runs, so scaled replicas are seen.
-      expect(readGatewayConf()).toMatch(/resolver \$\{NGINX_LOCAL_RESOLVERS\}/);
+      expect(readGatewayConf()).toMatch(/resolver \$\{API_RESOLVER\}/);
       expect(readGatewayConf()).toMatch(/proxy_pass \$api_replicas;/);
-      expect(readFileSync(resolve(root, 'gateway/Dockerfile'), 'utf8')).toMatch(
-        /^ENV NGINX_ENTRYPOINT_LOCAL_RESOLVERS=1$/m,
+      expect(readFileSync(resolve(root, 'gateway/Dockerfile'), 'utf8')).toContain(
+        'COPY gateway/docker-entrypoint.d/15-api-resolver.envsh /docker-entrypoint.d/',
       );
     });
 
