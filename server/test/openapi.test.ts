@@ -122,6 +122,19 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('is served as JSON with an ETag, and not again to a client that has it', async () => {
+    const first = await fetch(`${system.url}/openapi.json`);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(await first.json()).toEqual(document);
+    const again = await fetch(`${system.url}/openapi.json`, {
+      headers: { 'if-none-match': etag as string },
+    });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const response = await fetch(`${system.url}/docs/`);
     expect(response.status).toBe(200);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
@@ -54,7 +55,18 @@ export default fp(
     });
     await fastify.register(swaggerUi, { routePrefix: '/docs' });
 
-    fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
+    // The document is the same for the life of the process: serialised once, on first request
+    // (every route is known by then), with an ETag so a client that has it gets a 304.
+    let served: { body: string; etag: string } | undefined;
+    fastify.get('/openapi.json', { schema: { hide: true } }, async (request, reply) => {
+      if (!served) {
+        const body = JSON.stringify(fastify.swagger());
+        served = { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+      }
+      void reply.header('etag', served.etag).header('cache-control', 'no-cache');
+      if (request.headers['if-none-match'] === served.etag) return reply.code(304).send();
+      return reply.type('application/json; charset=utf-8').send(served.body);
+    });
   },
   { name: 'openapi', dependencies: ['config'] },
 );
