@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -17,7 +18,7 @@ const MINIMUM = 0.95;
  */
 const RUNS = 5;
 
-test.describe.configure({ timeout: 300_000 });
+test.describe.configure({ timeout: 900_000 });
 
 test('the home page scores at least 95 in every Lighthouse category on a phone', async ({
   nginxUrl,
@@ -29,6 +30,7 @@ test('the home page scores at least 95 in every Lighthouse category on a phone',
   const runs: Array<Record<(typeof CATEGORIES)[number], number>> = [];
   try {
     for (let run = 0; run < RUNS; run++) {
+      await quietMachine();
       const result = await audit(`${nginxUrl}/`, chrome.port);
       const { lhr } = result;
       const scores = Object.fromEntries(
@@ -90,4 +92,20 @@ async function audit(url: string, port: number) {
     console.log(`[lighthouse] attempt ${attempt} not recorded: ${problem.code}`);
     if (attempt >= ATTEMPTS) throw new Error(`Lighthouse failed: ${problem.message}`);
   }
+}
+
+/**
+ * Waits (a while, at most) until the machine is no longer busy with other work, such as the
+ * journeys' browsers winding down: Lighthouse scales the main-thread time it observes by its
+ * phone's slower CPU, so a saturated machine would be measured rather than the page. Lighthouse's
+ * own advice is to run it on a quiet machine; CI's is, once the journeys are done.
+ */
+async function quietMachine(maxWaitMs = 90_000): Promise<void> {
+  const cores = availableParallelism();
+  const deadline = Date.now() + maxWaitMs;
+  const recentLoad = () => loadavg()[0] ?? 0;
+  while (recentLoad() > cores * 0.75 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+  console.log(`[lighthouse] load average ${recentLoad().toFixed(2)} on ${cores} cores`);
 }
