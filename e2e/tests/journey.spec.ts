@@ -43,7 +43,8 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
   const highFile = join(filesDir, 'high', 'tone.wav');
   await mkdir(join(filesDir, 'low'));
   await mkdir(join(filesDir, 'high'));
-  await writeTone(lowFile, { hz: 220, seconds: 12, pulses: 0.6 });
+  // Long enough that it never ends (and moves on to the next sound) while the steps run.
+  await writeTone(lowFile, { hz: 220, seconds: 40, pulses: 0.3 });
   await writeTone(highFile, { hz: 880, seconds: 4, pulses: 1.3 });
 
   await test.step('a visitor opens the app, is not logged in, and registers', async () => {
@@ -94,7 +95,7 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
       await waitUntilProcessed(soundCard(page, title), title);
       await expect(soundCard(page, title).getByText('Processing…')).toHaveCount(0);
     }
-    await expect(soundCard(page, lowTitle)).toContainText(/Length\s*0:12/);
+    await expect(soundCard(page, lowTitle)).toContainText(/Length\s*0:40/);
     await expect(soundCard(page, highTitle)).toContainText(/Length\s*0:04/);
     await page.getByRole('button', { name: 'Clear finished' }).click();
     await expectFitsTheWindow(page);
@@ -113,8 +114,8 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     await expect(bar.getByRole('link', { name: lowTitle })).toBeVisible();
     await expect(bar.getByRole('link', { name: `user ${alice}` })).toBeVisible();
     await expect(bar.getByRole('button', { name: 'Pause' })).toBeVisible();
-    await expect.poll(() => playerPosition(page)).toBeGreaterThan(8.5);
-    await expect(slider).toHaveAttribute('aria-valuetext', /^0:(09|1\d) of 0:12$/);
+    await expect.poll(() => playerPosition(page)).toBeGreaterThan(28.5);
+    await expect(slider).toHaveAttribute('aria-valuetext', /^0:(29|3\d) of 0:40$/);
     // Playing, not just placed: the position moves on.
     const placed = await playerPosition(page);
     await expect.poll(() => playerPosition(page)).toBeGreaterThan(placed + 0.3);
@@ -129,7 +130,7 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
     await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
-    await expect.poll(() => playerPosition(page)).toBeLessThan(4);
+    await expect.poll(() => playerPosition(page)).toBeLessThan(12);
   });
 
   await test.step('uses the player with the keyboard alone', async () => {
@@ -139,7 +140,7 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     await expect(playerBar(page).getByRole('button', { name: 'Play' })).toBeVisible();
     const paused = await playerPosition(page);
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => playerPosition(page)).toBeCloseTo(Math.min(paused + 5, 12), 0);
+    await expect.poll(() => playerPosition(page)).toBeCloseTo(Math.min(paused + 5, 40), 0);
 
     // Typing a space in the search box types a space and leaves the player alone.
     const search = page.getByRole('searchbox', { name: 'Search sounds' });
@@ -153,9 +154,9 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     const slider = waveform(soundCard(page, lowTitle), lowTitle);
     await slider.focus();
     await page.keyboard.press('Home');
-    await expect(slider).toHaveAttribute('aria-valuetext', '0:00 of 0:12');
+    await expect(slider).toHaveAttribute('aria-valuetext', '0:00 of 0:40');
     await page.keyboard.press('ArrowRight');
-    await expect(slider).toHaveAttribute('aria-valuetext', '0:05 of 0:12');
+    await expect(slider).toHaveAttribute('aria-valuetext', '0:05 of 0:40');
     await page.keyboard.press('Space');
     await expect(playerBar(page).getByRole('button', { name: 'Pause' })).toBeVisible();
 
