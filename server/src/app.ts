@@ -79,6 +79,10 @@ export function serverOptions(
     // JSON bodies here are a user id; uploads stream past this limit through multipart.
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // Start-up waits for the database plugin's migrations however long they take: one that
+    // rewrites a large table takes minutes (the launcher's and compose's health checks still
+    // bound a start that hangs).
+    pluginTimeout: 0,
     // Behind the gateway, `request.ip` is the client's address as the gateway saw it.
     trustProxy: config.TRUST_PROXY.length > 0 ? config.TRUST_PROXY : false,
     // HEAD is answered where the document says so (a sound's files), not on every GET.

@@ -1,12 +1,13 @@
 import { Type } from 'typebox';
+import { StringEnum } from './common.ts';
 
-const CheckResult = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
+const CheckResult = StringEnum(['ok', 'unavailable']);
 /** GET /ready's answer, 200 or 503. */
 export const Readiness = Type.Object(
   {
-    status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+    status: StringEnum(['ready', 'unavailable']),
     checks: Type.Object({ database: CheckResult, userApi: CheckResult, fileStore: CheckResult }),
-    processing: Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('off')], {
+    processing: StringEnum(['ok', 'unavailable', 'off'], {
       description:
         'ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it.',
     }),

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
-import { UserId } from './common.ts';
+import { Nullable, StringEnum, UserId } from './common.ts';
 
 export const SoundId = Type.String({ format: 'uuid', description: 'The sound id' });
 
@@ -27,27 +27,24 @@ export const Sound = Type.Object(
     filename: Type.String({ description: 'The name of the file as uploaded' }),
     contentType: Type.String({ description: 'The detected audio type, e.g. audio/mpeg' }),
     size: Type.Integer({ description: 'Bytes' }),
-    durationMs: Type.Union([Type.Integer(), Type.Null()], { description: 'Null when unknown' }),
+    durationMs: Nullable(Type.Integer(), { description: 'Null when unknown' }),
     userId: UserId,
     createdAt: Type.String({ format: 'date-time' }),
     audioUrl: Type.String({
       format: 'uri',
       description: 'The original file, untouched (supports Range): for downloading',
     }),
-    processing: Type.Union(
-      [Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed')],
-      {
-        description:
-          'Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`)',
-      },
-    ),
-    processingError: Type.Union([Type.String(), Type.Null()], {
+    processing: StringEnum(['pending', 'ready', 'failed'], {
+      description:
+        'Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`)',
+    }),
+    processingError: Nullable(Type.String(), {
       description: 'Why processing failed, for the uploader; null unless `failed`',
     }),
-    waveformUrl: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+    waveformUrl: Nullable(Type.String({ format: 'uri' }), {
       description: 'The waveform peaks (audiowaveform JSON); null until processing is ready',
     }),
-    streamUrl: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+    streamUrl: Nullable(Type.String({ format: 'uri' }), {
       description:
         'The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)',
     }),
@@ -58,7 +55,7 @@ export const Sound = Type.Object(
 export const SoundList = Type.Object(
   {
     items: Type.Array(Type.Ref('Sound')),
-    nextCursor: Type.Union([Type.String(), Type.Null()], {
+    nextCursor: Nullable(Type.String(), {
       description: 'Pass as `cursor` for the next page; null on the last page',
     }),
   },

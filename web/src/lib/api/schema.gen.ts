@@ -288,13 +288,22 @@ export interface components {
              * @description The original file, untouched (supports Range): for downloading
              */
             audioUrl: string;
-            /** @description Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`) */
+            /**
+             * @description Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`)
+             * @enum {string}
+             */
             processing: "pending" | "ready" | "failed";
             /** @description Why processing failed, for the uploader; null unless `failed` */
             processingError: string | null;
-            /** @description The waveform peaks (audiowaveform JSON); null until processing is ready */
+            /**
+             * Format: uri
+             * @description The waveform peaks (audiowaveform JSON); null until processing is ready
+             */
             waveformUrl: string | null;
-            /** @description The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile) */
+            /**
+             * Format: uri
+             * @description The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)
+             */
             streamUrl: string | null;
         };
         /**
@@ -461,13 +470,20 @@ export interface components {
          *     }
          */
         Readiness: {
+            /** @enum {string} */
             status: "ready" | "unavailable";
             checks: {
+                /** @enum {string} */
                 database: "ok" | "unavailable";
+                /** @enum {string} */
                 userApi: "ok" | "unavailable";
+                /** @enum {string} */
                 fileStore: "ok" | "unavailable";
             };
-            /** @description ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it. */
+            /**
+             * @description ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it.
+             * @enum {string}
+             */
             processing: "ok" | "unavailable" | "off";
         };
     };
