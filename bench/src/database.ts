@@ -49,29 +49,72 @@ export async function createBenchDatabase(serverUrl: string | undefined): Promis
   };
 }
 
+/** The words seeded titles are made of: `piano` is in one title of ten, like a common word. */
+const TITLE_WORDS = [
+  'rain',
+  'piano',
+  'forest',
+  'night',
+  'city',
+  'ocean',
+  'drum',
+  'voice',
+  'wind',
+  'bird',
+];
+const TITLE_KINDS = [
+  'sketch',
+  'loop',
+  'field',
+  'take',
+  'demo',
+  'walk',
+  'study',
+  'mix',
+  'room',
+  'song',
+  'dawn',
+  'noise',
+];
+
 /**
- * Applies the API's migrations (through the API's own code) and inserts `count` ready sounds,
- * one second apart, spread over 100 uploaders: what the listing reads.
+ * Applies the API's migrations (through the API's own code) and inserts `count` ready,
+ * processed sounds, one second apart, spread over `uploaders` users: what the listings read.
+ * Titles are two words and a number ("piano loop 4242"), folded into `search_text` as the API
+ * folds them, so a search finds what it would in a real catalogue: a common word in one sound of
+ * ten, a number in a handful.
  */
 export async function seedSounds(options: {
   databaseUrl: string | undefined;
   apiDataDir: string;
   count: number;
+  uploaders: number;
 }): Promise<void> {
   const handle = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.apiDataDir,
   });
+  const words = (list: string[]) => `array[${list.map((word) => `'${word}'`).join(',')}]`;
   try {
     await handle.db.execute(`
       insert into sounds (id, user_id, title, filename, content_type, size, duration_ms,
-                          storage_key, status, created_at, updated_at)
-      select gen_random_uuid(), 1 + g % 100, 'Seeded sound ' || g, 'seeded-' || g || '.wav',
-             'audio/wav', 1048576, 5944, gen_random_uuid(), 'ready',
-             now() - g * interval '1 second', now()
-      from generate_series(1, ${Number(options.count)}) as g`);
+                          storage_key, status, created_at, updated_at, search_text, processing,
+                          stream_key, stream_content_type, stream_size, waveform_key)
+      select id, user_id, title, filename, 'audio/mpeg', 3840000, 240000, storage_key, 'ready',
+             created_at, created_at,
+             trim(regexp_replace(lower(title || ' ' || filename), '[^a-z0-9]+', ' ', 'g')),
+             'ready', storage_key, 'audio/mpeg', 3840000, gen_random_uuid()
+      from (
+        select gen_random_uuid() as id, gen_random_uuid() as storage_key,
+               1 + ((g::bigint * 7919) % ${Number(options.uploaders)})::int as user_id,
+               (${words(TITLE_WORDS)})[1 + g % ${TITLE_WORDS.length}] || ' ' ||
+               (${words(TITLE_KINDS)})[1 + (g / ${TITLE_WORDS.length}) % ${TITLE_KINDS.length}] || ' ' || g as title,
+               'take-' || g || '.mp3' as filename,
+               now() - g * interval '1 second' as created_at
+        from generate_series(1, ${Number(options.count)}) as g
+      ) as seeded`);
     // Planner statistics, as a database that has run for a while would have them.
-    await handle.db.execute('analyze sounds');
+    await handle.db.execute('vacuum analyze sounds');
   } finally {
     await handle.close();
   }

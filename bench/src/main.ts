@@ -1,6 +1,6 @@
 // `pnpm bench`: starts the system on free ports (Postgres when DATABASE_URL is set, PGlite
-// otherwise), measures upload, playback, listing, concurrency and start-up, and prints one
-// markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
+// otherwise), measures upload, playback, listing, concurrency, start-up, a million-sound
+// catalogue, replica scaling and processing, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
 // Exits 1 if any measurement failed (an ERROR cell). Settings: see bench/README.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,13 @@ import { cleanUpAll, cleanUpOnSignals, registerCleanup, wasInterrupted } from '.
 import { createBenchDatabase, seedSounds } from './database.ts';
 import { getJson } from './http.ts';
 import { describeMachine, loadAverage } from './machine.ts';
-import { readPlan } from './plan.ts';
+import { apiNodeFlags, readPlan } from './plan.ts';
+import { runCatalogueSection } from './sections/catalogue.ts';
 import { runConcurrencySection } from './sections/concurrency.ts';
-import type { BenchContext, SectionReport } from './sections/context.ts';
+import type { BenchContext, OwnSystemsContext, SectionReport } from './sections/context.ts';
 import { runListingSection } from './sections/listing.ts';
 import { runPlaybackSection } from './sections/playback.ts';
+import { runReplicasSection } from './sections/replicas.ts';
 import { runStartupSection } from './sections/startup.ts';
 import { runUploadSection, type UploadedFiles } from './sections/upload.ts';
 import { startBenchSystem } from './system.ts';
@@ -47,12 +49,36 @@ process.stdout.write(
 );
 
 const systemDir = join(workDir, 'system');
+/** Sections that share one system, started once for them. */
+const SHARED_SYSTEM_SECTIONS = ['upload', 'playback', 'listing', 'concurrency'] as const;
 try {
+  if (SHARED_SYSTEM_SECTIONS.some((name) => plan.sections.includes(name))) {
+    await runSharedSystemSections();
+  }
+  if (plan.sections.includes('startup'))
+    print(await runStartupSection({ plan, database, workDir, systemDir }));
+  const own: OwnSystemsContext = { plan, database, workDir };
+  if (plan.sections.includes('catalogue')) print(await runCatalogueSection(own));
+  if (plan.sections.includes('replicas')) print(await runReplicasSection(own));
+} finally {
+  await cleanUpAll();
+  await removeWorkDir();
+}
+
+process.stdout.write(`\n- load average at the end: ${loadAverage()}\n`);
+if (failures > 0) {
+  process.stdout.write(`\n${failures} measurement(s) failed (ERROR cells above)\n`);
+  process.exitCode = 1;
+}
+
+/** Seeds the run's database, starts one system, and runs the sections that share it. */
+async function runSharedSystemSections(): Promise<void> {
   const seedBegan = performance.now();
   await seedSounds({
     databaseUrl: database.url,
     apiDataDir: programDataDir(systemDir, 'api'),
     count: plan.seededSounds,
+    uploaders: 100,
   });
   process.stdout.write(
     `- seeded ${plan.seededSounds} sounds with SQL in ${((performance.now() - seedBegan) / 1000).toFixed(1)} s\n`,
@@ -63,10 +89,7 @@ try {
     dataDir: systemDir,
     databaseUrl: database.url,
     logLevel: plan.logLevel,
-    apiNodeArgs: [
-      ...plan.apiNodeArgs,
-      ...(plan.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${plan.cpuProfileDir}`] : []),
-    ],
+    apiNodeArgs: apiNodeFlags(plan),
   });
   const systemStopped = registerCleanup(() => system.stop());
   process.stdout.write(
@@ -94,15 +117,4 @@ try {
     systemStopped();
     await system.stop();
   }
-  if (plan.sections.includes('startup'))
-    print(await runStartupSection({ plan, database, workDir, systemDir }));
-} finally {
-  await cleanUpAll();
-  await removeWorkDir();
-}
-
-process.stdout.write(`\n- load average at the end: ${loadAverage()}\n`);
-if (failures > 0) {
-  process.stdout.write(`\n${failures} measurement(s) failed (ERROR cells above)\n`);
-  process.exitCode = 1;
 }

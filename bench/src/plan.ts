@@ -4,7 +4,16 @@
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-export const SECTIONS = ['upload', 'playback', 'listing', 'concurrency', 'startup'] as const;
+export const SECTIONS = [
+  'upload',
+  'playback',
+  'listing',
+  'concurrency',
+  'startup',
+  'catalogue',
+  'replicas',
+  'processing',
+] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchPlan {
@@ -19,6 +28,10 @@ export interface BenchPlan {
   rangeCount: number;
   rangeBytes: number;
   seededSounds: number;
+  /** The catalogue section's sounds (a million). */
+  catalogueSounds: number;
+  /** The replica counts the scaling section compares. */
+  replicaCounts: number[];
   listingPageSize: number;
   loadConnections: number;
   loadSeconds: number;
@@ -65,6 +78,8 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
       rangeCount: 8,
       rangeBytes: 16 * KiB,
       seededSounds: 200,
+      catalogueSounds: 2_000,
+      replicaCounts: [1, 2],
       loadSeconds: 1,
       warmupSeconds: 0,
       concurrentUploadBytes: 64 * KiB,
@@ -79,8 +94,18 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
     rangeCount: 64,
     rangeBytes: 1 * MiB,
     seededSounds: 10_000,
+    catalogueSounds: 1_000_000,
+    replicaCounts: [1, 2, 3],
     loadSeconds: 10,
     warmupSeconds: 2,
     concurrentUploadBytes: 8 * MiB,
   };
+}
+
+/** The API's extra node flags for a run: BENCH_API_NODE_ARGS, and --cpu-prof when asked for. */
+export function apiNodeFlags(plan: BenchPlan): string[] {
+  return [
+    ...plan.apiNodeArgs,
+    ...(plan.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${plan.cpuProfileDir}`] : []),
+  ];
 }
