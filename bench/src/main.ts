@@ -16,6 +16,7 @@ import { runConcurrencySection } from './sections/concurrency.ts';
 import type { BenchContext, OwnSystemsContext, SectionReport } from './sections/context.ts';
 import { runListingSection } from './sections/listing.ts';
 import { runPlaybackSection } from './sections/playback.ts';
+import { runProcessingSection } from './sections/processing.ts';
 import { runReplicasSection } from './sections/replicas.ts';
 import { runStartupSection } from './sections/startup.ts';
 import { runUploadSection, type UploadedFiles } from './sections/upload.ts';
@@ -60,6 +61,7 @@ try {
   const own: OwnSystemsContext = { plan, database, workDir };
   if (plan.sections.includes('catalogue')) print(await runCatalogueSection(own));
   if (plan.sections.includes('replicas')) print(await runReplicasSection(own));
+  if (plan.sections.includes('processing')) print(await runProcessingSection(own));
 } finally {
   await cleanUpAll();
   await removeWorkDir();
