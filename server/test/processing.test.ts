@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +162,74 @@ describe('every accepted format', () => {
     await expectConsistent(system);
   });
 });
+
+describe('what listeners see', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    // A read cache that would keep a `pending` sound for a minute.
+    system = await startSystem({ ...PROCESSING, READ_CACHE_TTL_MS: '60000' });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  it('shows a sound ready as soon as its job is done here, whatever the read cache holds', async () => {
+    const done = new Promise<string>((resolve) => {
+      const stop = system.api.processing.onOutcome((soundId, outcome) => {
+        if (outcome === 'done') {
+          stop();
+          resolve(soundId);
+        }
+      });
+    });
+    const { id } = await upload(system, userId, ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 2 }));
+    // Asked (and remembered) while still pending, most likely; either way, once done:
+    await fetch(`${system.url}/sounds/${id}`).then((response) => response.arrayBuffer());
+    expect(await done).toBe(id);
+    const sound = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+    expect(sound.processing).toBe('ready');
+    const page = await json<{ items: SoundBody[] }>(await fetch(`${system.url}/sounds`));
+    expect(page.items.find((item) => item.id === id)?.processing).toBe('ready');
+  });
+
+  it('runs ffmpeg at a lower CPU priority than the API', async () => {
+    const ffmpeg = createFfmpeg('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 1024 });
+    // Three seconds of a tone, read at its own pace (-re): time to look at the process.
+    const run = await ffmpeg.run(
+      ['-nostdin', '-re', '-f', 'lavfi', '-i', 'sine=duration=3', '-f', 'null', '-'],
+      0,
+    );
+    try {
+      let nice: number | undefined;
+      await waitUntil('ffmpeg to run', () => {
+        nice = childNiceness(process.pid, 'ffmpeg');
+        return nice !== undefined;
+      });
+      expect(nice).toBe(10);
+    } finally {
+      run.kill();
+      await run.finished;
+    }
+  });
+});
+
+/** The nice value of this process's child named `name`, if one runs. */
+function childNiceness(parent: number, name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the command: state, ppid, …; the nice value is the 17th.
+    if (command === name && Number(fields[1]) === parent) return Number(fields[16]);
+  }
+  return undefined;
+}
 
 describe('sounds that cannot be processed', () => {
   let system: TestSystem;

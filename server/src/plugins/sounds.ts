@@ -25,6 +25,11 @@ export default fp(
       config: fastify.config,
     });
     fastify.decorate('sounds', service);
+    // A listener polling a sound sees `ready` as soon as its job is done here, not a cached
+    // `pending` (another process's jobs show within READ_CACHE_TTL_MS).
+    fastify.processing.onOutcome((_soundId, outcome) => {
+      if (outcome === 'done' || outcome === 'failed') service.processed();
+    });
 
     let running: Promise<number> | undefined;
     function reap(): Promise<number> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 
 /**
@@ -41,6 +42,11 @@ export interface FfmpegExit {
 }
 
 const AVAILABILITY_TTL_MS = 10_000;
+/**
+ * ffmpeg's nice value: it yields the CPU to the API's requests (and to the databases on the same
+ * machine) and takes what they leave, so a backlog of jobs slows listings and uploads less.
+ */
+const FFMPEG_NICENESS = 10;
 const STDERR_TAIL_BYTES = 4096;
 /** Between the CPU limit's warning (SIGXCPU) and the kernel's SIGKILL. */
 const CPU_GRACE_SECONDS = 5;
@@ -71,6 +77,7 @@ export function createFfmpeg(path: string, budget: FfmpegBudget): Ffmpeg {
         stdio: ['ignore', 'ignore', 'pipe', ...Array<'pipe'>(outputCount).fill('pipe')],
       });
       const outputs = Array.from({ length: outputCount }, (_, i) => child.stdio[3 + i] as Readable);
+      lowerPriority(child.pid);
 
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => {
@@ -138,4 +145,14 @@ function runsAtAll(command: string, args: string[]): Promise<boolean> {
     child.once('error', () => resolve(false));
     child.once('close', (code) => resolve(code === 0));
   });
+}
+
+/** Lowers the child's CPU priority (prlimit execs ffmpeg in the same process, so it keeps it). */
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, FFMPEG_NICENESS);
+  } catch {
+    // Gone already (it failed to start): nothing to lower.
+  }
 }

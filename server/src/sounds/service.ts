@@ -66,6 +66,11 @@ export interface SoundsService {
   remove(id: string, userId: number, log: FastifyBaseLogger): Promise<void>;
   /** One reaper pass over unfinished uploads and deletes; resolves to the rows removed. */
   reap(): Promise<number>;
+  /**
+   * A sound's processing finished in this process (its files are ready, or it failed): what
+   * this replica remembers of it is stale, as after any write.
+   */
+  processed(): void;
 }
 
 export interface SoundsServiceDependencies {
@@ -155,6 +160,8 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
     remove(id, userId, log) {
       return deleteSound({ db, fileStore, log, onUnlisted: forgetReads }, id, userId);
     },
+
+    processed: forgetReads,
 
     reap() {
       return reapUnfinishedSounds({
