@@ -182,7 +182,11 @@ describe('what listeners see', () => {
         }
       });
     });
-    const { id } = await upload(system, userId, ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 2 }));
+    const { id } = await upload(
+      system,
+      userId,
+      ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 2 }),
+    );
     // Asked (and remembered) while still pending, most likely; either way, once done:
     await fetch(`${system.url}/sounds/${id}`).then((response) => response.arrayBuffer());
     expect(await done).toBe(id);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 
 export { ErrorShape as ErrorReply } from '@cloud-sound/service-kit/errors';
 
