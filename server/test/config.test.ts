@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 
@@ -55,5 +56,19 @@ describe('loadConfig', () => {
     } finally {
       delete process.env.PORT;
     }
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every setting of the API, and nothing it does not read', () => {
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const section = text.slice(
+      text.indexOf('# --- Cloud Sound API'),
+      text.indexOf('# --- user_api'),
+    );
+    // `NAME=value`, or `# NAME=value` for one that is unset by default.
+    const listed = [...section.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    const known = Object.keys(loadConfig({ DATABASE_URL: 'postgres://x/y' }));
+    expect(new Set(listed)).toEqual(new Set(known));
   });
 });
