@@ -2,21 +2,16 @@
 // a fresh build of the SPA with the templates filled in as the nginx image fills them at start,
 // and every answer must carry the security headers. Needs Debian's nginx (`apt-get install nginx`).
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
 import { parseCsp } from '@cloud-sound/server/testing/csp';
+import { findNginx, type RunningWebNginx, startWebNginx } from '@cloud-sound/system';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '..');
-const TEMPLATES = join(REPO, 'web/nginx/templates');
-const VITE = join(REPO, 'web/node_modules/vite/bin/vite.js');
-const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => existsSync(path));
 /** Deliberately not the compose value, so a CSP that ignores API_ORIGIN fails. */
 const API_ORIGIN = 'http://api.cloud-sound.test:8080';
 
@@ -51,106 +46,23 @@ async function wavesurferStyleHashes(): Promise<string[]> {
   );
 }
 
-/** Every .template under web/nginx/templates, filled in as the image's envsubst step does. */
-async function renderTemplates(outputDir: string, env: Record<string, string>): Promise<void> {
-  for (const relative of await readdir(TEMPLATES, { recursive: true })) {
-    if (!relative.endsWith('.template')) continue;
-    let text = await readFile(join(TEMPLATES, relative), 'utf8');
-    for (const [name, value] of Object.entries(env)) {
-      text = text.replace(new RegExp(`\\$\\{${name}\\}|\\$${name}\\b`, 'g'), value);
-    }
-    const output = join(outputDir, relative.slice(0, -'.template'.length));
-    await mkdir(dirname(output), { recursive: true });
-    await writeFile(output, text);
-  }
-}
-
-/** Replaces `pattern` in `text`, failing if it is not there: the test must follow the config. */
-function replaceExactly(text: string, pattern: string, replacement: string): string {
-  expect(text, `web/nginx/templates/default.conf.template no longer has "${pattern}"`).toContain(
-    pattern,
-  );
-  return text.replace(pattern, replacement);
-}
-
 let dir: string;
 let dist: string;
-let nginx: ChildProcess | undefined;
-let nginxOutput = '';
+let nginx: RunningWebNginx | undefined;
 let url: string;
 
 beforeAll(async () => {
-  if (!NGINX) throw new Error("Debian's nginx is needed for this test: apt-get install nginx");
+  if (!findNginx())
+    throw new Error("Debian's nginx is needed for this test: apt-get install nginx");
   styleHashes = await wavesurferStyleHashes();
   dir = await mkdtemp(join(tmpdir(), 'cloud-sound-nginx-'));
   dist = join(dir, 'html');
-  await promisify(execFile)(
-    process.execPath,
-    [VITE, 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'],
-    { cwd: join(REPO, 'web'), env: { ...process.env, VITE_API_URL: `${API_ORIGIN}/` } },
-  );
-
-  // The image's layout: nginx.conf in /etc/nginx includes conf.d/*.conf inside `http`.
-  await renderTemplates(join(dir, 'conf.d'), { API_ORIGIN });
-  const port = await getPort();
-  const serverConf = join(dir, 'conf.d/default.conf');
-  let server = await readFile(serverConf, 'utf8');
-  server = replaceExactly(server, 'listen 8080;', `listen 127.0.0.1:${port};`);
-  server = replaceExactly(server, 'listen [::]:8080;', '');
-  server = replaceExactly(server, 'root /usr/share/nginx/html;', `root ${dist};`);
-  await writeFile(serverConf, server);
-  await writeFile(
-    join(dir, 'nginx.conf'),
-    // As root, nginx would run its workers as nobody, who cannot read this private folder.
-    `${process.getuid?.() === 0 ? 'user root;\n' : ''}daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log stderr warn;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include conf.d/*.conf;
-}
-`,
-  );
-
-  nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  nginx.stdout?.on('data', (chunk: Buffer) => {
-    nginxOutput += chunk.toString();
-  });
-  nginx.stderr?.on('data', (chunk: Buffer) => {
-    nginxOutput += chunk.toString();
-  });
-  url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  while (
-    !(await fetch(`${url}/health`).then(
-      (reply) => reply.ok,
-      () => false,
-    ))
-  ) {
-    if (nginx.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`nginx did not start with the web app's config:\n${nginxOutput}`);
-    }
-    await new Promise((done) => setTimeout(done, 50));
-  }
+  nginx = await startWebNginx({ apiUrl: `${API_ORIGIN}/`, port: await getPort(), dir });
+  url = nginx.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    const exited = new Promise((done) => nginx?.once('exit', done));
-    nginx.kill('SIGTERM');
-    await exited;
-  }
+  await nginx?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

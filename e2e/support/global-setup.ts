@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@cloud-sound/server/testing/database';
-import { startSystem } from '@cloud-sound/system';
+import { findNginx, type RunningWebNginx, startSystem, startWebNginx } from '@cloud-sound/system';
 import { chromiumAvailable, inCi, NO_CHROMIUM_MESSAGE } from './chromium.ts';
-import { NGINX, type RunningNginx, startWebNginx } from './nginx.ts';
 import { SCREENSHOT_DIR } from './paths.ts';
 import { freePort } from './ports.ts';
 
@@ -43,7 +42,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   const nginxPort = await freePort();
   const origins = [webPort, nginxPort].map((port) => `http://127.0.0.1:${port}`).join(',');
   let system: Awaited<ReturnType<typeof startSystem>>;
-  let nginx: RunningNginx | undefined;
+  let nginx: RunningWebNginx | undefined;
   try {
     system = await startSystem({
       dataDir,
@@ -64,10 +63,17 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   }
   const { web, api } = system.programs;
   try {
-    if (NGINX) nginx = await startWebNginx({ apiUrl: api.publicUrl, port: nginxPort });
-    else if (inCi())
+    if (findNginx()) {
+      nginx = await startWebNginx({
+        apiUrl: api.publicUrl,
+        port: nginxPort,
+        dir: join(dataDir, 'web-nginx'),
+      });
+    } else if (inCi()) {
       throw new Error("Debian's nginx is missing, and CI needs the Lighthouse audit.");
-    else console.error('[e2e] no nginx (apt-get install nginx): the Lighthouse audit skips');
+    } else {
+      console.error('[e2e] no nginx (apt-get install nginx): the Lighthouse audit skips');
+    }
   } catch (error) {
     await system.stop();
     await cleanUp();

@@ -39,7 +39,7 @@ const list = async (query = '') => {
 };
 
 describe('GET /sounds', () => {
-  it('lists ready soundsTable newest first with the default page size', async () => {
+  it('lists ready sounds newest first with the default page size', async () => {
     const { status, body } = await list();
     expect(status).toBe(200);
     expect(body.items.map((sound) => sound.id)).toEqual([...uploaded].reverse());
@@ -61,7 +61,7 @@ describe('GET /sounds', () => {
     expect(seen).toEqual([...uploaded].reverse());
   });
 
-  it('stays stable when soundsTable are added between pages', async () => {
+  it('stays stable when sounds are added between pages', async () => {
     const first = await list('?limit=2');
     const newer = await uploadSound(system.url, {
       userId: alice,

@@ -27,3 +27,4 @@ export {
   type SystemOptions,
   startSystem,
 } from './system.ts';
+export { type RunningWebNginx, startWebNginx } from './web-nginx.ts';
