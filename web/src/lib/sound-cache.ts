@@ -16,14 +16,7 @@ export function withoutSound(
   data: SoundPages | undefined,
   soundId: string,
 ): SoundPages | undefined {
-  if (!data?.pages.some((page) => page.items.some((sound) => sound.id === soundId))) return data;
-  return {
-    ...data,
-    pages: data.pages.map((page) => ({
-      ...page,
-      items: page.items.filter((sound) => sound.id !== soundId),
-    })),
-  };
+  return editPagesListing(data, soundId, (items) => items.filter((sound) => sound.id !== soundId));
 }
 
 /** The cached pages with `change` applied to the sound `soundId` wherever it is listed. */
@@ -32,14 +25,19 @@ export function withSoundChanged(
   soundId: string,
   change: (sound: Sound) => Sound,
 ): SoundPages | undefined {
+  return editPagesListing(data, soundId, (items) =>
+    items.map((sound) => (sound.id === soundId ? change(sound) : sound)),
+  );
+}
+
+/** Each page's items through `edit`; the same object when no page lists `soundId`. */
+function editPagesListing(
+  data: SoundPages | undefined,
+  soundId: string,
+  edit: (items: Sound[]) => Sound[],
+): SoundPages | undefined {
   if (!data?.pages.some((page) => page.items.some((sound) => sound.id === soundId))) return data;
-  return {
-    ...data,
-    pages: data.pages.map((page) => ({
-      ...page,
-      items: page.items.map((sound) => (sound.id === soundId ? change(sound) : sound)),
-    })),
-  };
+  return { ...data, pages: data.pages.map((page) => ({ ...page, items: edit(page.items) })) };
 }
 
 /** Cancels the fetches of every listing and sound page, then snapshots them. */

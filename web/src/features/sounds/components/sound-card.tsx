@@ -1,11 +1,10 @@
 import { memo, useId } from 'react';
-import { Link } from 'react-router';
 import { Waveform } from '../../../components/player/waveform.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
-import { formatDateTime, formatDuration } from '../../../lib/format.ts';
 import { useLiveSound } from '../api/get-sound.ts';
 import { PlayButton } from './play-button.tsx';
 import { ProcessingBadge, ProcessingFailure } from './processing-state.tsx';
+import { SoundFacts } from './sound-facts.tsx';
 import { SoundTitle } from './sound-title.tsx';
 
 interface SoundCardProps {
@@ -50,28 +49,7 @@ export const SoundCard = memo(function SoundCard({
       </div>
       <Waveform sound={sound} size="small" queue={queue} queueId={queueId} />
       <ProcessingFailure sound={sound} own={own} />
-      <dl className="sound-facts">
-        <div>
-          <dt>Uploaded by</dt>
-          <dd>
-            <Link to={`/users/${sound.userId}`}>
-              {own ? `you (user ${sound.userId})` : `user ${sound.userId}`}
-            </Link>
-          </dd>
-        </div>
-        {sound.durationMs !== null && (
-          <div>
-            <dt>Length</dt>
-            <dd>{formatDuration(sound.durationMs)}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Added</dt>
-          <dd>
-            <time dateTime={sound.createdAt}>{formatDateTime(sound.createdAt)}</time>
-          </dd>
-        </div>
-      </dl>
+      <SoundFacts sound={sound} own={own} />
     </article>
   );
 });

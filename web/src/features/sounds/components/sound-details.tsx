@@ -1,13 +1,13 @@
 import { useEffect, useId } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { useNavigate } from 'react-router';
 import { Waveform } from '../../../components/player/waveform.tsx';
 import type { Sound } from '../../../lib/api/client.ts';
-import { formatBytes, formatDateTime, formatDuration } from '../../../lib/format.ts';
 import { usePlayer } from '../../../lib/player/player-provider.tsx';
 import { useAuthenticatedUserId } from '../../../lib/session.tsx';
 import { useDeleteSound } from '../api/delete-sound.ts';
 import { PlayButton } from './play-button.tsx';
 import { ProcessingBadge, ProcessingFailure } from './processing-state.tsx';
+import { SoundFacts } from './sound-facts.tsx';
 import { SoundTitle } from './sound-title.tsx';
 
 /** One sound's page: a large waveform, its details and the original to download. */
@@ -31,34 +31,7 @@ export function SoundDetails({ sound }: { sound: Sound }) {
         <Waveform sound={sound} size="large" />
       </div>
       <ProcessingFailure sound={sound} own={own} />
-      <dl className="sound-facts">
-        <div>
-          <dt>Uploaded by</dt>
-          <dd>
-            <Link to={`/users/${sound.userId}`}>
-              {own ? `you (user ${sound.userId})` : `user ${sound.userId}`}
-            </Link>
-          </dd>
-        </div>
-        {sound.durationMs !== null && (
-          <div>
-            <dt>Length</dt>
-            <dd>{formatDuration(sound.durationMs)}</dd>
-          </div>
-        )}
-        <div>
-          <dt>File</dt>
-          <dd>
-            {sound.filename} ({formatBytes(sound.size)})
-          </dd>
-        </div>
-        <div>
-          <dt>Added</dt>
-          <dd>
-            <time dateTime={sound.createdAt}>{formatDateTime(sound.createdAt)}</time>
-          </dd>
-        </div>
-      </dl>
+      <SoundFacts sound={sound} own={own} withFile />
       <div className="sound-actions">
         <a className="button-link" href={sound.audioUrl} download={sound.filename}>
           Download the original
