@@ -85,6 +85,7 @@ const ConfigSchema = Type.Object({
   PROCESSING_CONCURRENCY: Type.Integer({ minimum: 0, default: 1 }),
   PROCESSING_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
   PROCESSING_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 3 }),
+  /** The wait before a job's second attempt; it doubles with each attempt, up to 32 times this. */
   PROCESSING_RETRY_DELAY_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /**
    * A claimed job's lease, renewed every third of it while its attempt runs: after a crash,

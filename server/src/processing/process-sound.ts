@@ -104,6 +104,7 @@ async function attempt(
     const rendered = await renderSound({
       ffmpeg: deps.ffmpeg,
       inputUrl: `${deps.fileStoreUrl.replace(/\/+$/, '')}/files/${encodeURIComponent(sound.storageKey)}`,
+      contentType: sound.contentType,
       signal,
       ...(reuseOriginal
         ? {}
@@ -152,7 +153,7 @@ async function attempt(
       return 'failed';
     }
     log.warn({ reason }, 'sound processing will be tried again');
-    await retryJob(deps.db, job, reason, deps.retryDelayMs * 2 ** (job.attempts - 1));
+    await retryJob(deps.db, job, reason, backoffMs(deps.retryDelayMs, job.attempts));
     return 'retry';
   }
 }
@@ -198,4 +199,13 @@ function countBytes(onChunk: (bytes: number) => void): Transform {
       callback(null, chunk);
     },
   });
+}
+
+/**
+ * The wait before attempt `attempts + 1`: doubling from `baseMs`, at most 32 × `baseMs` (5 min
+ * by default). An attempt that could not clean up after itself (file_store down) is always
+ * tried again, however many came before; it must not wait hours once file_store is back.
+ */
+export function backoffMs(baseMs: number, attempts: number): number {
+  return baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 5);
 }

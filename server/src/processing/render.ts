@@ -18,6 +18,35 @@ export interface RenderedSound {
   waveform: Waveform;
 }
 
+/**
+ * ffmpeg's demuxer for each type the upload check verifies (and the names older rows may carry).
+ * Naming it keeps ffmpeg from probing the bytes for a format of its own choosing: a file it
+ * would read as a playlist or a concat list could make it open other URLs.
+ */
+const DEMUXERS: Record<string, string> = {
+  'audio/mpeg': 'mp3',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/vnd.wave': 'wav',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'ogg',
+  'audio/flac': 'flac',
+  'audio/x-flac': 'flac',
+  'audio/mp4': 'mov',
+  'audio/x-m4a': 'mov',
+  'audio/aac': 'aac',
+  'audio/webm': 'matroska',
+  'audio/aiff': 'aiff',
+  'audio/x-aiff': 'aiff',
+};
+
+/** ffmpeg's input options for a file of `contentType` read over HTTP from file_store. */
+export function inputOptions(contentType: string): string[] {
+  const demuxer = DEMUXERS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''];
+  // Only the protocols reading from file_store takes, whatever the file says.
+  return ['-protocol_whitelist', 'http,tcp', ...(demuxer ? ['-f', demuxer] : [])];
+}
+
 /** The sound cannot be rendered: `reason` is for its owner; `retryable` when not its fault. */
 export class RenderFailed extends Error {
   readonly retryable: boolean;
@@ -35,6 +64,8 @@ export class RenderFailed extends Error {
 export async function renderSound(options: {
   ffmpeg: Ffmpeg;
   inputUrl: string;
+  /** The type the upload check verified: it names ffmpeg's demuxer. */
+  contentType: string;
   /** Stops ffmpeg (this process is shutting down). */
   signal: AbortSignal;
   storeStream?: (rendition: Readable) => Promise<void>;
@@ -54,6 +85,7 @@ export async function renderSound(options: {
       // -xerror: the first frame that fails to decode fails the whole run (the complete proof
       // that the file is audio, where the upload check read only its first frames).
       ...['-hide_banner', '-nostdin', '-v', 'error', '-xerror', '-threads', '1'],
+      ...inputOptions(options.contentType),
       ...['-i', options.inputUrl],
       ...renditionArgs,
       ...['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(PEAKS_SAMPLE_RATE)],
