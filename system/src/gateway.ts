@@ -81,6 +81,9 @@ upstream api_replicas {
   least_conn;
 ${servers.join('\n')}
   keepalive 64;
+  # Shorter than the API's own keep-alive (10 s), so nginx never sends a request on a connection
+  # the replica is closing at that moment (a 502 when there is no other replica to try).
+  keepalive_timeout 5s;
 }
 server {
   listen ${options.host}:${options.port};
