@@ -13,6 +13,7 @@ import { registerCleanup } from '../cleanup.ts';
 import { seedSounds } from '../database.ts';
 import { getJson, MB, mbPerSecond, uploadWav } from '../http.ts';
 import { type LoadResult, runLoad } from '../load.ts';
+import { resetPeakRss, statusMiB } from '../proc.ts';
 import { isRenderingFfmpeg, type PeakRss, watchPeakRss } from '../process-tree.ts';
 import { type BenchSystem, startBenchSystem } from '../system.ts';
 import { fixed, median, percent, sizeLabel } from '../table.ts';
@@ -36,6 +37,7 @@ const HEADER = [
   '× realtime',
   'job s (log)',
   'ffmpeg peak RSS MiB',
+  'API peak RSS MiB',
   'idle',
   `during ${BUSY_JOBS} jobs`,
   'during ÷ idle',
@@ -142,6 +144,7 @@ export async function runProcessingSection(context: OwnSystemsContext): Promise<
         `**201 → ready s**: from the upload's 201 to the first \`GET /sounds/:id\` (asked every ${POLL_MS} ms) that says \`processing: 'ready'\`. **× realtime**: the audio's length ÷ that time. ` +
         `**job s (log)**: the API's own clock from its \`processing a sound\` to its \`sound processed\` line (claim, decode, rendition and waveform stored, result recorded); the job is claimed as the upload is published, just before the 201. ` +
         `**ffmpeg peak RSS MiB**: the highest VmHWM of the API's ffmpeg (found below the API's process in /proc, sampled every ${RSS_SAMPLE_MS} ms). ` +
+        "**API peak RSS MiB**: the API process's own VmHWM from the upload to `ready` (reset through /proc/<pid>/clear_refs first): the upload and the rendition pass through it as streams, so it should not grow with the file. " +
         `MP3 at 192 kbit/s is above the 128 kbit/s rendition, so it is decoded and encoded again; an MP3 at 128 kbit/s is its own rendition (decoded for the waveform only). ` +
         'The read cache is off on this system: at the default 1 s a client asking every 50 ms would see `ready` up to 1 s late. The web app asks every 1.5 s (`PROCESSING_POLL_MS` in web/src/features/sounds/api/get-sound.ts), so a user sees the waveform up to 1.5 s after these figures.',
     );
@@ -151,7 +154,7 @@ export async function runProcessingSection(context: OwnSystemsContext): Promise<
     return {
       title,
       header: HEADER,
-      rows: [['', '', '', errorCell(error), ...Array<string>(6).fill('')]],
+      rows: [['', '', '', errorCell(error), ...Array<string>(7).fill('')]],
       notes,
     };
   } finally {
@@ -177,6 +180,7 @@ async function measureSpeed(
   const failedRow = (item: Case, error: unknown): Row => [
     ...rowStart(item, made.get(item)),
     errorCell(error),
+    '',
     '',
     '',
     '',
@@ -210,6 +214,7 @@ async function measureSpeed(
         continue;
       }
       const watch = watchPeakRss(api.pid, isRenderingFfmpeg, RSS_SAMPLE_MS);
+      const apiPeakReset = resetPeakRss(api.pid);
       try {
         const upload = await uploadFile(`${system.urls.api}/sounds`, file, userHeaders);
         if (upload.status !== 201) {
@@ -237,6 +242,7 @@ async function measureSpeed(
           `${fixed(item.seconds / readyS, item.seconds / readyS < 10 ? 1 : 0)}×`,
           fixed(job.seconds, job.seconds < 10 ? 2 : 1),
           rssCell(rss),
+          apiPeakReset ? fixed(statusMiB(api.pid, 'VmHWM'), 0) : 'n/a',
           '',
           '',
           '',
@@ -341,7 +347,7 @@ async function measureBusy(
   const uploadLabel = `upload ${sizeLabel(plan.concurrentUploadBytes)} WAV, one at a time`;
   const labels = [`${listingLabel}: req/s`, `${listingLabel}: p99 ms`, `${uploadLabel}: MB/s`];
   const failedRows = (error: unknown): Row[] =>
-    labels.map((label) => [label, '', '', '', '', '', '', errorCell(error), '', '']);
+    labels.map((label) => [label, '', '', '', '', '', '', '', errorCell(error), '', '']);
 
   let running: Running;
   const systemName = 'processing-busy';
@@ -478,7 +484,7 @@ async function measureBusy(
     const rows: Row[] = [
       [
         labels[0] as string,
-        ...Array<string>(6).fill(''),
+        ...Array<string>(7).fill(''),
         value(idle, reqPerS),
         value(busy, reqPerS),
         ratio(
@@ -488,7 +494,7 @@ async function measureBusy(
       ],
       [
         labels[1] as string,
-        ...Array<string>(6).fill(''),
+        ...Array<string>(7).fill(''),
         value(idle, p99),
         value(busy, p99),
         ratio(
@@ -498,7 +504,7 @@ async function measureBusy(
       ],
       [
         labels[2] as string,
-        ...Array<string>(6).fill(''),
+        ...Array<string>(7).fill(''),
         value(idle, uploadCell),
         value(busy, uploadCell),
         ratio(uploadNumber, percent),
