@@ -209,7 +209,7 @@ describe('what listeners see', () => {
         nice = childNiceness(process.pid, 'ffmpeg');
         return nice !== undefined;
       });
-      expect(nice).toBe(10);
+      expect(nice).toBe(19);
     } finally {
       run.kill();
       await run.finished;

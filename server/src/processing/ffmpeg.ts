@@ -43,10 +43,11 @@ export interface FfmpegExit {
 
 const AVAILABILITY_TTL_MS = 10_000;
 /**
- * ffmpeg's nice value: it yields the CPU to the API's requests (and to the databases on the same
- * machine) and takes what they leave, so a backlog of jobs slows listings and uploads less.
+ * ffmpeg's nice value, the lowest priority: it takes the CPU the API's requests (and the
+ * databases on the same machine) leave, so a backlog of jobs slows listings less (measured:
+ * bench/README.md, "Processing on two cores").
  */
-const FFMPEG_NICENESS = 10;
+const FFMPEG_NICENESS = 19;
 const STDERR_TAIL_BYTES = 4096;
 /** Between the CPU limit's warning (SIGXCPU) and the kernel's SIGKILL. */
 const CPU_GRACE_SECONDS = 5;
