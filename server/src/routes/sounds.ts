@@ -10,12 +10,12 @@ import {
   StoredFileHeaders,
   StoredFileReplyHeaders,
 } from '../schemas/sound.ts';
-import { presentSound } from '../sounds/present.ts';
+import { soundPresenter } from '../sounds/present.ts';
 import type { SoundFile } from '../sounds/service.ts';
 
 export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sounds, config } = fastify;
-  const present = (row: Parameters<typeof presentSound>[0]) => presentSound(row, config.PUBLIC_URL);
+  const present = soundPresenter(config.PUBLIC_URL);
 
   fastify.get(
     '/sounds',

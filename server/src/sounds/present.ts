@@ -2,9 +2,17 @@ import type { Static } from 'typebox';
 import type { Sound } from '../schemas/sound.ts';
 import type { ListedSound } from './repository.ts';
 
-/** A row as the API shows it: no storage keys or status, plus where to fetch its files. */
-export function presentSound(row: ListedSound, publicUrl: string): Static<typeof Sound> {
-  const soundUrl = `${publicUrl.replace(/\/+$/, '')}/sounds/${row.id}`;
+/**
+ * Shows rows as the API shows them: no storage keys or status, plus where to fetch their files.
+ * The base URL is cleaned once, not for each of a page's rows.
+ */
+export function soundPresenter(publicUrl: string): (row: ListedSound) => Static<typeof Sound> {
+  const soundsUrl = `${publicUrl.replace(/\/+$/, '')}/sounds/`;
+  return (row) => presentSound(row, soundsUrl);
+}
+
+function presentSound(row: ListedSound, soundsUrl: string): Static<typeof Sound> {
+  const soundUrl = soundsUrl + row.id;
   const processed = row.processing === 'ready';
   return {
     id: row.id,

@@ -83,7 +83,7 @@ export async function findReadySound(db: Database, id: string): Promise<SoundRow
   return row;
 }
 
-/** The columns a listing shows (see presentSound); storage key and status stay behind. */
+/** The columns a listing shows (see soundPresenter); storage key and status stay behind. */
 const listedColumns = {
   id: soundsTable.id,
   userId: soundsTable.userId,
