@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@cloud-sound/server/testing/database';
-import { findNginx, type RunningWebNginx, startSystem, startWebNginx } from '@cloud-sound/system';
+import {
+  findNginx,
+  freePorts,
+  type RunningWebNginx,
+  startSystem,
+  startWebNginx,
+} from '@cloud-sound/system';
 import { chromiumAvailable, inCi, NO_CHROMIUM_MESSAGE } from './chromium.ts';
 import { SCREENSHOT_DIR } from './paths.ts';
-import { freePort } from './ports.ts';
 
 /** Each program's output, written when the system stops (Playwright's output folder). */
 const LOG_DIR = fileURLToPath(new URL('../test-results/system', import.meta.url));
@@ -38,8 +43,7 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   };
   // The web app runs twice: under `vite preview` (the system's own web program) for the journeys,
   // and behind nginx as production serves it (for Lighthouse). The API lets both call it.
-  const webPort = await freePort();
-  const nginxPort = await freePort();
+  const [webPort, nginxPort] = (await freePorts(2)) as [number, number];
   const origins = [webPort, nginxPort].map((port) => `http://127.0.0.1:${port}`).join(',');
   let system: Awaited<ReturnType<typeof startSystem>>;
   let nginx: RunningWebNginx | undefined;
