@@ -4,11 +4,8 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Transfer } from './http.ts';
+import { postFilePart, type Transfer } from './http.ts';
 
 export type AudioFormat = 'wav' | 'mp3' | 'flac';
 
@@ -77,47 +74,17 @@ function run(command: string, args: string[]): Promise<void> {
 }
 
 /** POSTs `file` from disk as the multipart part `file` (the API's `POST /sounds`). */
-export async function uploadFile(
+export function uploadFile(
   url: string,
   file: AudioFile,
   headers: Record<string, string> = {},
 ): Promise<Transfer> {
-  const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\n` +
-      `Content-Type: ${file.contentType}\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  async function* body() {
-    yield head;
-    yield* createReadStream(file.path, { highWaterMark: 64 * 1024 });
-    yield tail;
-  }
-  const began = performance.now();
-  const req = request(url, {
-    method: 'POST',
-    agent: false,
-    headers: {
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(head.length + file.bytes + tail.length),
-      ...headers,
-    },
+  return postFilePart(url, {
+    field: 'file',
+    filename: file.filename,
+    contentType: file.contentType,
+    bytes: file.bytes,
+    content: createReadStream(file.path, { highWaterMark: 64 * 1024 }),
+    headers,
   });
-  const replied = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    req.once('response', async (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      try {
-        for await (const chunk of res) text += chunk;
-        resolve({ status: res.statusCode ?? 0, text });
-      } catch (error) {
-        reject(error);
-      }
-    });
-    req.once('error', reject);
-  });
-  // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
-  await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
-  const { status, text } = await replied;
-  return { status, bytes: file.bytes, ms: performance.now() - began, text };
 }

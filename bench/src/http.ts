@@ -24,19 +24,44 @@ export function mbPerSecond(transfer: { bytes: number; ms: number }): number {
  * POSTs one multipart/form-data part named `field` holding a `totalBytes` WAV: the API's
  * `POST /sounds` (field `file`) and file_store's `POST /files/` (field = the file id) alike.
  */
-export async function uploadWav(
+export function uploadWav(
   url: string,
   options: { field: string; totalBytes: number; headers?: Record<string, string> },
 ): Promise<Transfer> {
+  return postFilePart(url, {
+    field: options.field,
+    filename: 'bench.wav',
+    contentType: 'audio/wav',
+    bytes: options.totalBytes,
+    content: wavChunks(options.totalBytes),
+    headers: options.headers,
+  });
+}
+
+/**
+ * POSTs one multipart/form-data part whose `bytes` of content come from `content` (a generator
+ * or a file stream), with the exact Content-Length a browser sends; times it until the reply.
+ */
+export async function postFilePart(
+  url: string,
+  part: {
+    field: string;
+    filename: string;
+    contentType: string;
+    bytes: number;
+    content: Iterable<Buffer> | AsyncIterable<Buffer>;
+    headers?: Record<string, string>;
+  },
+): Promise<Transfer> {
   const boundary = `----bench${Math.random().toString(16).slice(2)}`;
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${options.field}"; filename="bench.wav"\r\n` +
-      'Content-Type: audio/wav\r\n\r\n',
+    `--${boundary}\r\nContent-Disposition: form-data; name="${part.field}"; filename="${part.filename}"\r\n` +
+      `Content-Type: ${part.contentType}\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  function* body() {
+  async function* body() {
     yield head;
-    yield* wavChunks(options.totalBytes);
+    yield* part.content;
     yield tail;
   }
   const began = performance.now();
@@ -45,8 +70,8 @@ export async function uploadWav(
     agent: false,
     headers: {
       'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(head.length + options.totalBytes + tail.length),
-      ...options.headers,
+      'content-length': String(head.length + part.bytes + tail.length),
+      ...part.headers,
     },
   });
   const replied = new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -65,7 +90,7 @@ export async function uploadWav(
   // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
   await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
   const { status, text } = await replied;
-  return { status, bytes: options.totalBytes, ms: performance.now() - began, text };
+  return { status, bytes: part.bytes, ms: performance.now() - began, text };
 }
 
 /** GETs `url` (optionally a Range) and counts the body's bytes. */

@@ -47,6 +47,18 @@ export async function withCpu<T>(
  */
 export function groupCpuMs(pgid: number): number {
   let total = 0;
+  for (const { fields } of processStats()) {
+    if (Number(fields[2]) !== pgid) continue;
+    total += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return total;
+}
+
+/**
+ * Every process's /proc/<pid>/stat, its fields after the command name ("pid (comm) state ppid
+ * …": the name may hold spaces and parentheses): state is `fields[0]`, the parent `fields[1]`.
+ */
+export function* processStats(): Generator<{ pid: number; fields: string[] }> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -55,11 +67,8 @@ export function groupCpuMs(pgid: number): number {
     } catch {
       continue; // exited meanwhile
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
+    yield { pid: Number(entry), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
   }
-  return total;
 }
 
 /** The machine's CPU time so far, busy and in all, in clock ticks summed over the cores. */

@@ -2,7 +2,7 @@
 // a child, or a grandchild should anything wrap it), found in /proc, and a watcher that samples
 // their peak resident set (VmHWM) while they run: it is lost the moment a process exits.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { statusMiB } from './proc.ts';
+import { processStats, statusMiB } from './proc.ts';
 
 /**
  * Every process below `pid`. The kernel's per-thread `children` lists are cheap (one read per
@@ -42,18 +42,10 @@ function descendantsFromChildLists(root: number): number[] {
 
 function descendantsFromParentIds(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid …": the command name may hold spaces and parentheses.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  for (const { pid, fields } of processStats()) {
+    const parent = Number(fields[1]);
     const siblings = children.get(parent) ?? [];
-    siblings.push(Number(entry));
+    siblings.push(pid);
     children.set(parent, siblings);
   }
   const found: number[] = [];

@@ -2,8 +2,9 @@
 
 export type Cell = string | number;
 
+/** A row may stop early: the cells it leaves out are blank (a row that failed, say why, stop). */
 export function markdownTable(header: string[], rows: Cell[][]): string {
-  const text = rows.map((row) => row.map(String));
+  const text = rows.map((row) => header.map((_, i) => String(row[i] ?? '')));
   const widths = header.map((title, i) =>
     Math.max(title.length, ...text.map((row) => (row[i] ?? '').length), 3),
   );

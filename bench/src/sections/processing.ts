@@ -154,7 +154,7 @@ export async function runProcessingSection(context: OwnSystemsContext): Promise<
     return {
       title,
       header: HEADER,
-      rows: [['', '', '', errorCell(error), ...Array<string>(7).fill('')]],
+      rows: [['', '', '', errorCell(error)]],
       notes,
     };
   } finally {
@@ -180,13 +180,6 @@ async function measureSpeed(
   const failedRow = (item: Case, error: unknown): Row => [
     ...rowStart(item, made.get(item)),
     errorCell(error),
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
   ];
   let running: Running;
   try {
@@ -243,9 +236,6 @@ async function measureSpeed(
           fixed(job.seconds, job.seconds < 10 ? 2 : 1),
           rssCell(rss),
           apiPeakReset ? fixed(statusMiB(api.pid, 'VmHWM'), 0) : 'n/a',
-          '',
-          '',
-          '',
         ]);
       } catch (error) {
         watch.stop();

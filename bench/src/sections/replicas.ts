@@ -45,21 +45,7 @@ export async function runReplicasSection(context: OwnSystemsContext): Promise<Se
     return {
       title,
       header,
-      rows: [
-        [
-          'n/a',
-          'not measured: replicas share a Postgres server (set DATABASE_URL)',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ],
-      ],
+      rows: [['n/a', 'not measured: replicas share a Postgres server (set DATABASE_URL)']],
       notes: [],
     };
   }
