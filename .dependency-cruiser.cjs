@@ -61,12 +61,12 @@ module.exports = {
       to: { path: '/test/|[.]test[.]tsx?$|/testing/' },
     },
     {
-      name: 'format-parsers-stand-alone',
+      name: 'media-knows-no-sounds',
       comment:
-        'The untrusted-media parsers run in a worker thread: they import nothing of the app.',
+        'media/ runs and reads ffmpeg and ffprobe: it knows nothing of sounds, the database or HTTP routes.',
       severity: 'error',
-      from: { path: '^server/src/media/formats/' },
-      to: { path: '^server/src/', pathNot: '^server/src/media/formats/' },
+      from: { path: '^server/src/media/' },
+      to: { path: '^server/src/(db|routes|sounds|plugins|processing)/' },
     },
   ],
   options: {

@@ -14,7 +14,7 @@ import {
   frameworkErrors,
 } from './lib/http-refusals.ts';
 import { validatorCompiler } from './lib/validation.ts';
-import audioCheck from './plugins/audio-check.ts';
+import uploadCheck from './plugins/upload-check.ts';
 import auth from './plugins/auth.ts';
 import backends from './plugins/backends.ts';
 import clientLimits from './plugins/client-limits.ts';
@@ -132,7 +132,7 @@ export async function buildApp(
 
   await app.register(db);
   await app.register(backends);
-  await app.register(audioCheck);
+  await app.register(uploadCheck);
   await app.register(auth);
   await app.register(processing);
   await app.register(soundsService);

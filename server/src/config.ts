@@ -69,13 +69,12 @@ const ConfigSchema = Type.Object({
   /** Identity checks that name an unknown user (401): beyond this, 429 until the window ends. */
   RATE_LIMIT_FAILED_IDENTITY_CHECKS: Type.Integer({ minimum: 1, default: 30 }),
   /**
-   * The upload check, which reads the file's structure in a worker thread: its wall time (the
-   * worker is stopped past it), its heap, the bytes it may read, and how many run at once.
+   * The upload check, ffprobe on the stored file: its wall time (it is killed past it; its CPU
+   * time is bounded likewise), its address space, and how many run at once in this process.
    */
   MEDIA_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
-  MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 16, default: 64 }),
-  MEDIA_CHECK_MAX_BYTES: Type.Integer({ minimum: 64 * 1024, default: 16 * 1024 * 1024 }),
-  MEDIA_CHECK_THREADS: Type.Integer({ minimum: 1, default: 2 }),
+  MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 256, default: 512 }),
+  MEDIA_CHECK_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
   /**
    * Processing (waveform, listening rendition, exact duration) with ffmpeg: jobs run at once in
    * this process (0: none here, a worker process does them), how often an idle runner looks for
@@ -95,8 +94,9 @@ const ConfigSchema = Type.Object({
   PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 600_000 }),
   PROCESSING_CPU_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
   PROCESSING_MEMORY_MB: Type.Integer({ minimum: 64, default: 1024 }),
-  /** The ffmpeg to run (a name on PATH or a path). */
+  /** The ffmpeg and ffprobe to run (names on PATH or paths). */
   FFMPEG_PATH: Type.String({ minLength: 1, default: 'ffmpeg' }),
+  FFPROBE_PATH: Type.String({ minLength: 1, default: 'ffprobe' }),
   /** How long listing pages and sound lookups may be answered from memory (0: never). This
    *  replica's own uploads and deletes show at once; other replicas' within this time. */
   READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),

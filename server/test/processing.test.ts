@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStore, fileStoreLimits } from '../src/backends/file-store.ts';
 import { backendTimeouts } from '../src/backends/http.ts';
 import { loadConfig } from '../src/config.ts';
-import { createFfmpeg } from '../src/processing/ffmpeg.ts';
+import { createMediaTool } from '../src/media/tool.ts';
 import type { JobOutcome } from '../src/processing/process-sound.ts';
 import { createProcessingRunner } from '../src/processing/runner.ts';
 import { expectConsistent } from './helpers/audit.ts';
@@ -26,9 +26,10 @@ interface SoundBody {
   id: string;
   durationMs: number | null;
   processing: 'pending' | 'ready' | 'failed';
-  processingError: string | null;
+  processingError: { code: string; message: string } | null;
   waveformUrl: string | null;
   streamUrl: string | null;
+  loudness: { integratedLufs: number; truePeakDbtp: number } | null;
 }
 
 interface WaveformBody {
@@ -53,13 +54,19 @@ async function upload(system: TestSystem, userId: number, bytes: Buffer, filenam
   return json<SoundBody>(response);
 }
 
-/** The sound once its processing has ended (ready or failed). */
-async function processed(system: TestSystem, id: string, timeoutMs = 30_000): Promise<SoundBody> {
+/** The sound once its processing has ended (ready or failed), as `viewer` sees it. */
+async function processed(
+  system: TestSystem,
+  id: string,
+  timeoutMs = 30_000,
+  viewer?: number,
+): Promise<SoundBody> {
   let sound: SoundBody | undefined;
+  const headers = viewer === undefined ? {} : { 'x-user-id': String(viewer) };
   await waitUntil(
     `sound ${id} to be processed`,
     async () => {
-      sound = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+      sound = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`, { headers }));
       return sound.processing !== 'pending';
     },
     timeoutMs,
@@ -127,6 +134,32 @@ describe('every accepted format', () => {
       expect(probe.seconds).toBeCloseTo(5, 0);
     },
   );
+
+  it('measures loudness as ffmpeg measures the original, in the same pass', async () => {
+    const bytes = ffmpegAudio({ format: 'flac', codec: 'flac', seconds: 4, signal: 'noise' });
+    const sound = await processed(system, (await upload(system, userId, bytes)).id);
+    const reference = measureLoudness(bytes);
+    expect(sound.loudness?.integratedLufs).toBeCloseTo(reference.integratedLufs, 1);
+    expect(sound.loudness?.truePeakDbtp).toBeCloseTo(reference.truePeakDbtp, 1);
+  });
+
+  it('has no loudness for silence, which has none to level', async () => {
+    const silence = ffmpegLavfi('anullsrc=r=44100:cl=stereo', ['-t', '2', '-f', 'wav']);
+    const sound = await processed(system, (await upload(system, userId, silence)).id);
+    expect(sound).toMatchObject({ processing: 'ready', loudness: null });
+  });
+
+  it('transcodes an MPEG Layer II file named .mp3, which few browsers play', async () => {
+    const layer2 = ffmpegAudio({ format: 'mp2', codec: 'mp2', seconds: 3, args: ['-b:a', '96k'] });
+    const { id, contentType } = await json<SoundBody & { contentType: string }>(
+      await uploadSound(system.url, { userId, bytes: layer2, filename: 'broadcast.mp3' }),
+    );
+    expect(contentType).toBe('audio/mpeg');
+    const sound = await processed(system, id);
+    const stream = Buffer.from(await (await fetch(local(system, sound.streamUrl))).arrayBuffer());
+    expect(stream.equals(layer2)).toBe(false);
+    expect(ffprobe(stream).codec).toBe('mp3');
+  });
 
   it('serves an MP3 at or below 128 kbit/s as its own rendition', async () => {
     const original = ffmpegAudio({
@@ -197,11 +230,10 @@ describe('what listeners see', () => {
   });
 
   it('runs ffmpeg at a lower CPU priority than the API', async () => {
-    const ffmpeg = createFfmpeg('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 1024 });
+    const ffmpeg = createMediaTool('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 1024 });
     // Three seconds of a tone, read at its own pace (-re): time to look at the process.
     const run = await ffmpeg.run(
       ['-nostdin', '-re', '-f', 'lavfi', '-i', 'sine=duration=3', '-f', 'null', '-'],
-      0,
     );
     try {
       let nice: number | undefined;
@@ -249,42 +281,40 @@ describe('sounds that cannot be processed', () => {
   });
   afterAll(() => system?.close());
 
-  async function expectFailedButPlayable(id: string, reason: RegExp): Promise<void> {
-    const sound = await processed(system, id);
+  async function expectFailedButPlayable(id: string, code: string): Promise<void> {
+    const sound = await processed(system, id, 30_000, userId);
     expect(sound.processing).toBe('failed');
-    expect(sound.processingError).toMatch(reason);
+    expect(sound.processingError?.code).toBe(code);
+    // A sentence for people: no address, no storage key, no tool output.
+    expect(sound.processingError?.message).toMatch(/^[A-Z][^/:]*\.$/);
     expect(sound.streamUrl).toBeNull();
     expect(sound.waveformUrl).toBeNull();
-    const listed = await json<{ items: Array<{ id: string }> }>(
-      await fetch(`${system.url}/sounds`),
-    );
-    expect(listed.items.map((item) => item.id)).toContain(id);
+    // Anyone else sees that it failed, not why.
+    const seenByOthers = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+    expect(seenByOthers).toMatchObject({ processing: 'failed', processingError: null });
+    const listed = await json<{ items: SoundBody[] }>(await fetch(`${system.url}/sounds`));
+    expect(listed.items.find((item) => item.id === id)?.processingError).toBeNull();
     expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
     expect((await fetch(`${system.url}/sounds/${id}/stream`)).status).toBe(404);
     expect((await fetch(`${system.url}/sounds/${id}/waveform`)).status).toBe(404);
   }
 
-  it('marks a file whose frames decode to nothing as failed, with the reason', async () => {
-    // ADTS frame headers the upload check accepts, around payloads no AAC decoder takes.
-    const aac = ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 2 });
-    const garbled = Buffer.from(aac);
-    let at = 0;
-    while (at + 7 < garbled.length) {
-      const length =
-        (((garbled[at + 3] as number) & 0x03) << 11) |
-        ((garbled[at + 4] as number) << 3) |
-        ((garbled[at + 5] as number) >> 5);
-      garbled.fill(0xa5, at + 7, at + length);
-      at += length;
-    }
-    const { id } = await upload(system, userId, garbled, 'garbled.aac');
-    await expectFailedButPlayable(id, /could not be decoded|no audio that decodes/);
+  it('marks a file whose decoding errors cover most of it as failed, with the reason', async () => {
+    // Two good seconds of ADTS, then eighteen whose frame headers hold payloads no AAC
+    // decoder takes: ffprobe decodes the start, ffmpeg finds the rest broken.
+    const good = ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 2 });
+    const garbled = garbleAdtsPayloads(ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 18 }));
+    const { id } = await upload(system, userId, Buffer.concat([good, garbled]), 'garbled.aac');
+    await expectFailedButPlayable(id, 'undecodable');
   });
 
-  it('marks a truncated FLAC as failed, and keeps its original playable as far as it goes', async () => {
+  it('keeps a truncated FLAC as the sound it still holds', async () => {
     const flac = ffmpegAudio({ format: 'flac', codec: 'flac', seconds: 4, signal: 'noise' });
     const { id } = await upload(system, userId, flac.subarray(0, flac.length / 2), 'cut.flac');
-    await expectFailedButPlayable(id, /could not be decoded/);
+    const sound = await processed(system, id);
+    expect(sound.processing).toBe('ready');
+    expect(sound.durationMs).toBeGreaterThan(1500);
+    expect(sound.durationMs).toBeLessThan(2500);
   });
 
   it('stops a file that would decode for hours at its budget', async () => {
@@ -300,9 +330,32 @@ describe('sounds that cannot be processed', () => {
     expect(long.length).toBeLessThan(8 * 1024 * 1024);
     const started = performance.now();
     const { id } = await upload(system, userId, long, 'hours.flac');
-    await expectFailedButPlayable(id, /budget/);
+    await expectFailedButPlayable(id, 'over-time');
     // Failed at once (a budget overrun is no reason to try again), within its budget.
     expect(performance.now() - started).toBeLessThan(15_000);
+  }, 60_000);
+
+  it('lets only the uploader retry a failed sound, which is then processed again', async () => {
+    const long = ffmpegLavfi('anullsrc=r=8000:cl=mono', ['-t', '21600', '-c:a', 'flac', '-f', 'flac']);
+    const { id } = await upload(system, userId, long, 'hours-again.flac');
+    await expectFailedButPlayable(id, 'over-time');
+    const other = await system.createUser();
+    const retry = (user: number, sound = id) =>
+      fetch(`${system.url}/sounds/${sound}/retry`, {
+        method: 'POST',
+        headers: { 'x-user-id': String(user) },
+      });
+    expect((await retry(other)).status).toBe(403);
+    const queued = await retry(userId);
+    expect(queued.status).toBe(202);
+    expect(await queued.json()).toMatchObject({ id, processing: 'pending', processingError: null });
+    // Pending now, so not failed: a second retry is a conflict.
+    const again = await retry(userId);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'NOT_FAILED' });
+    expect((await retry(userId, crypto.randomUUID())).status).toBe(404);
+    // The same budget, the same end: but it was tried again.
+    await expectFailedButPlayable(id, 'over-time');
   }, 60_000);
 
   it('leaves no derivative behind', async () => {
@@ -310,12 +363,16 @@ describe('sounds that cannot be processed', () => {
   });
 });
 
-describe('without ffmpeg', () => {
+describe('without ffmpeg and ffprobe', () => {
   const binDir = mkdtempSync(join(tmpdir(), 'no-ffmpeg-'));
   let system: TestSystem;
   let userId: number;
   beforeAll(async () => {
-    system = await startSystem({ ...PROCESSING, FFMPEG_PATH: join(binDir, 'ffmpeg') });
+    system = await startSystem({
+      ...PROCESSING,
+      FFMPEG_PATH: join(binDir, 'ffmpeg'),
+      FFPROBE_PATH: join(binDir, 'ffprobe'),
+    });
     userId = await system.createUser();
   });
   afterAll(async () => {
@@ -323,22 +380,38 @@ describe('without ffmpeg', () => {
     rmSync(binDir, { recursive: true, force: true });
   });
 
-  it('still takes uploads, says so on /ready, and processes them once ffmpeg is back', async () => {
+  it('still takes uploads, says so on /ready, and judges and processes them once they are back', async () => {
     const ready = await fetch(`${system.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', processing: 'unavailable' });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      processing: 'unavailable',
+      uploadCheck: 'unavailable',
+    });
 
     const bytes = ffmpegAudio({ format: 'wav', codec: 'pcm_s16le', seconds: 1 });
-    const { id } = await upload(system, userId, bytes);
+    const sound = await upload(system, userId, bytes, 'tone.wav');
+    // What its first bytes suggest, until the decoder has looked.
+    expect(sound).toMatchObject({ processing: 'pending', contentType: 'audio/wav' });
+    // Bytes the sniff cannot place: taken, to be judged later.
+    const unknown = await upload(system, userId, Buffer.alloc(4096), 'mystery.bin');
+    expect(unknown).toMatchObject({ contentType: 'application/octet-stream' });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const waiting = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+    const waiting = await json<SoundBody>(await fetch(`${system.url}/sounds/${sound.id}`));
     expect(waiting.processing).toBe('pending');
-    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
+    expect((await fetch(`${system.url}/sounds/${sound.id}/audio`)).status).toBe(200);
 
-    const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg']).stdout.toString().trim();
-    symlinkSync(ffmpeg, join(binDir, 'ffmpeg'));
-    expect((await processed(system, id)).processing).toBe('ready');
-    expect(await (await fetch(`${system.url}/ready`)).json()).toMatchObject({ processing: 'ok' });
+    for (const tool of ['ffmpeg', 'ffprobe']) {
+      const path = spawnSync('sh', ['-c', `command -v ${tool}`]).stdout.toString().trim();
+      symlinkSync(path, join(binDir, tool));
+    }
+    expect((await processed(system, sound.id)).processing).toBe('ready');
+    const judged = await processed(system, unknown.id, 30_000, userId);
+    expect(judged).toMatchObject({ processing: 'failed', processingError: { code: 'not-audio' } });
+    expect(await (await fetch(`${system.url}/ready`)).json()).toMatchObject({
+      processing: 'ok',
+      uploadCheck: 'ok',
+    });
   });
 });
 
@@ -397,9 +470,9 @@ describe('runners racing for the same jobs', () => {
     const runner = createProcessingRunner({
       db: system.api.db,
       fileStore,
-      ffmpeg: createFfmpeg('ffmpeg', { timeoutMs: 60_000, cpuSeconds: 60, memoryMb: 1024 }),
+      ffmpeg: createMediaTool('ffmpeg', { timeoutMs: 60_000, cpuSeconds: 60, memoryMb: 1024 }),
+      ffprobe: createMediaTool('ffprobe', { timeoutMs: 10_000, cpuSeconds: 10, memoryMb: 512 }),
       log: system.api.log,
-      fileStoreUrl: system.fileStore.url,
       maxAttempts: 3,
       retryDelayMs: 100,
       concurrency: 2,
@@ -474,3 +547,33 @@ describe('runners racing for the same jobs', () => {
     await expectConsistent(system);
   }, 90_000);
 });
+
+/** Fills every ADTS frame's payload with a byte pattern no AAC decoder takes. */
+function garbleAdtsPayloads(aac: Buffer): Buffer {
+  const garbled = Buffer.from(aac);
+  let at = 0;
+  while (at + 7 < garbled.length) {
+    const length =
+      (((garbled[at + 3] as number) & 0x03) << 11) |
+      ((garbled[at + 4] as number) << 3) |
+      ((garbled[at + 5] as number) >> 5);
+    garbled.fill(0xa5, at + 7, at + length);
+    at += length;
+  }
+  return garbled;
+}
+
+/** ffmpeg's own EBU R128 measurement of a file: the reference for the API's. */
+function measureLoudness(file: Buffer): { integratedLufs: number; truePeakDbtp: number } {
+  const run = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-nostats', '-i', 'pipe:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'],
+    { input: file },
+  );
+  const log = run.stderr.toString();
+  const summary = log.slice(log.lastIndexOf('Summary:'));
+  return {
+    integratedLufs: Number(summary.match(/I:\s+(-?[\d.]+) LUFS/)?.[1]),
+    truePeakDbtp: Number(summary.match(/Peak:\s+(-?[\d.]+) dBFS/)?.[1]),
+  };
+}

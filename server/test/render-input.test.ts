@@ -1,28 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFfmpeg } from '../src/processing/ffmpeg.ts';
-import { RenderFailed, renderSound } from '../src/processing/render.ts';
+import { probeAudio } from '../src/media/probe.ts';
+import { createMediaTool } from '../src/media/tool.ts';
+import { ProcessingFailed } from '../src/processing/failures.ts';
+import { renderSound } from '../src/processing/render.ts';
 import { wavTone } from './helpers/audio.ts';
 
 /**
- * ffmpeg reads what it is told to read. A file whose bytes ffmpeg would take for a list of other
- * files (here an ffconcat list naming a neighbour in file_store) must not make it fetch them:
- * the job names the demuxer of the type the upload check verified, and allows HTTP only.
+ * ffprobe and ffmpeg read what they are told to read. A file whose bytes they would take for a
+ * list of other files (an ffconcat list, an HLS playlist naming a neighbour in file_store) must
+ * not make them fetch anything: only audio demuxers are allowed, the job names the demuxer
+ * ffprobe found, and only HTTP to the one file.
  */
 const requested: string[] = [];
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const files: Record<string, Buffer> = {
-    '/files/list': Buffer.from("ffconcat version 1.0\nfile 'neighbour'\n"),
-    '/files/neighbour': wavTone({ seconds: 2 }),
-    '/files/tone': wavTone({ seconds: 2 }),
-  };
   server = createServer((request, response) => {
     requested.push(request.url ?? '');
-    const body = files[request.url ?? ''];
+    const body = files()[request.url ?? ''];
     if (!body) {
       response.writeHead(404).end();
       return;
@@ -34,25 +32,52 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-const ffmpeg = createFfmpeg('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 });
-
-function render(path: string, contentType: string) {
-  return renderSound({
-    ffmpeg,
-    inputUrl: `${baseUrl}${path}`,
-    contentType,
-    signal: new AbortController().signal,
-  });
+function files(): Record<string, Buffer> {
+  return {
+    '/files/list': Buffer.from("ffconcat version 1.0\nfile 'neighbour'\n"),
+    '/files/playlist': Buffer.from(`#EXTM3U\n#EXTINF:2,\n${baseUrl}/files/neighbour\n`),
+    '/files/neighbour': wavTone({ seconds: 2 }),
+    '/files/tone': wavTone({ seconds: 2 }),
+  };
 }
 
-it('decodes a file as the type it was verified as', async () => {
-  const rendered = await render('/files/tone', 'audio/wav');
+const ffprobe = createMediaTool('ffprobe', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 });
+const ffmpeg = createMediaTool('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 });
+
+it('decodes a file as what ffprobe found it to be', async () => {
+  const verdict = await probeAudio(ffprobe, `${baseUrl}/files/tone`);
+  if (!verdict.audio) throw new Error(`not audio: ${verdict.finding}`);
+  expect(verdict.found).toMatchObject({ demuxer: 'wav', codec: 'pcm_s16le' });
+  const rendered = await renderSound({
+    ffmpeg,
+    inputUrl: `${baseUrl}/files/tone`,
+    found: verdict.found,
+    signal: new AbortController().signal,
+  });
   expect(rendered.durationMs).toBe(2000);
 });
 
-it('never follows a list of other files inside a sound', async () => {
+it.each(['list', 'playlist'])('never follows a %s of other files inside a sound', async (name) => {
   requested.length = 0;
-  await expect(render('/files/list', 'audio/mpeg')).rejects.toBeInstanceOf(RenderFailed);
-  expect(requested).toContain('/files/list');
+  const verdict = await probeAudio(ffprobe, `${baseUrl}/files/${name}`);
+  expect(verdict).toMatchObject({ audio: false, why: 'not-audio' });
+  // Told it is audio of some kind all the same, ffmpeg still opens nothing else.
+  const forced = renderSound({
+    ffmpeg,
+    inputUrl: `${baseUrl}/files/${name}`,
+    found: {
+      demuxer: 'mp3',
+      codec: 'mp3',
+      contentType: 'audio/mpeg',
+      sampleRate: 44100,
+      channels: 1,
+      channelLayout: 'mono',
+      durationMs: null,
+      bitRate: null,
+    },
+    signal: new AbortController().signal,
+  });
+  await expect(forced).rejects.toBeInstanceOf(ProcessingFailed);
+  expect(requested).toContain(`/files/${name}`);
   expect(requested).not.toContain('/files/neighbour');
 });

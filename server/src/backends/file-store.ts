@@ -33,6 +33,8 @@ export interface FileStore {
   ): Promise<OpenedFile>;
   /** Deletes the file; a file that is already gone counts as deleted. */
   deleteSoundFile(key: string): Promise<void>;
+  /** Where ffmpeg and ffprobe read the file (by HTTP, with Range). */
+  readUrl(key: string): string;
   /** Resolves when file_store answers its health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export function createFileStore(
   timeouts: BackendTimeouts,
   limits: FileStoreLimits,
 ): FileStore {
+  const fileStoreBase = baseUrl.replace(/\/+$/, '');
   const transfers = createPool(baseUrl, timeouts, limits.uploads + limits.playbacks);
   const control = createPool(baseUrl, timeouts, limits.control);
   const uploadSlots = createSlots(limits.uploads, timeouts.queueTimeout);
@@ -169,6 +172,8 @@ export function createFileStore(
       }
       await expectStatus(response, 200, 204, 404);
     },
+
+    readUrl: (key) => fileStoreBase + filePath(key),
 
     async ping() {
       let response: Dispatcher.ResponseData;

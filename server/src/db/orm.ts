@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 export const { and, asc, desc, eq, getTableColumns, isNull, lt, lte, ne, or, sql } =
   require('drizzle-orm') as typeof import('drizzle-orm');
 
-export const { bigint, check, customType, index, integer, pgTable, text, timestamp, uuid } =
+export const { bigint, check, customType, index, integer, pgTable, real, text, timestamp, uuid } =
   require('drizzle-orm/pg-core') as typeof import('drizzle-orm/pg-core');
 
 /** Drizzle over postgres.js, for a Postgres server. */

@@ -6,6 +6,7 @@ import {
   index,
   integer,
   pgTable,
+  real,
   sql,
   text,
   timestamp,
@@ -70,8 +71,11 @@ export const soundsTable = pgTable(
       (): ReturnType<typeof sql> => sql`to_tsvector('simple', search_text)`,
     ),
     processing: text('processing', { enum: PROCESSING_STATES }).notNull().default('pending'),
-    /** Why processing failed, for the uploader; null unless `failed`. */
+    /** Why processing failed (a reason of processing/failures.ts), for the uploader. */
     processingError: text('processing_error'),
+    /** EBU R128 integrated loudness (LUFS) and true peak (dBTP); null until measured. */
+    loudnessLufs: real('loudness_lufs'),
+    truePeakDbtp: real('true_peak_dbtp'),
     /** The listening rendition in file_store (may be the original's own key). */
     streamKey: uuid('stream_key'),
     streamContentType: text('stream_content_type'),

@@ -16,6 +16,11 @@ export const Errors = {
   userExists: createError('USER_EXISTS', 'A user with id %s already exists', 409),
   notOwner: createError('NOT_OWNER', 'Only the uploader may change or delete this sound', 403),
   soundNotFound: createError('SOUND_NOT_FOUND', 'No sound has id %s', 404),
+  notFailed: createError(
+    'NOT_FAILED',
+    'Only a sound whose processing failed can be processed again; this one is %s',
+    409,
+  ),
   malformedMultipart: createError(
     'MALFORMED_MULTIPART',
     'The multipart body could not be read',
@@ -31,7 +36,7 @@ export const Errors = {
   notAudio: createError('UNSUPPORTED_MEDIA_TYPE', '%s', 415),
   audioUnverifiable: createError(
     'AUDIO_TOO_COMPLEX',
-    'The file could not be checked within its budget (%s); it may be valid audio, but its structure is too large or too deep',
+    'The file could not be checked within its budget (it needed %s); it may be valid audio, but its structure is too large or too deep',
     422,
   ),
   tooManyAtOnce: createError(

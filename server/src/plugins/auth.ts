@@ -9,6 +9,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for protected routes: verifies `X-User-Id` with user_api. */
     requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    /**
+     * preHandler for open routes that show their owner more: verifies `X-User-Id` when it is
+     * sent (400 when malformed); an unknown user reads as anyone.
+     */
+    identifyUser(request: FastifyRequest): Promise<void>;
   }
   interface FastifyRequest {
     /** The verified user; set by `requireUser`, null on open routes. */
@@ -57,6 +62,13 @@ export default fp(
         throw new Errors.unknownUser(userId);
       }
       request.userId = userId;
+    });
+    fastify.decorate('identifyUser', async (request: FastifyRequest) => {
+      const header = request.headers[USER_ID_HEADER];
+      if (header === undefined) return;
+      const userId = parseUserId(header);
+      if (userId === undefined) throw new Errors.invalidUserId();
+      if (await fastify.userApi.userExists(userId)) request.userId = userId;
     });
 
     // A route that runs requireUser is documented as protected, with the answers it may give;

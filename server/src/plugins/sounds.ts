@@ -20,7 +20,7 @@ export default fp(
       onPublished: () => fastify.processing.wake(),
       db: fastify.db,
       fileStore: fastify.fileStore,
-      audioCheck: fastify.audioCheck,
+      uploadCheck: fastify.uploadCheck,
       log: fastify.log,
       config: fastify.config,
     });
@@ -53,5 +53,5 @@ export default fp(
       await running?.catch(() => {});
     });
   },
-  { name: 'sounds', dependencies: ['config', 'db', 'backends', 'audio-check', 'processing'] },
+  { name: 'sounds', dependencies: ['config', 'db', 'backends', 'upload-check', 'processing'] },
 );

@@ -89,41 +89,56 @@ export async function recordKeys(
 }
 
 export interface Derivatives {
+  /** The original's type, as the decoder confirmed it. */
+  contentType: string;
   streamKey: string;
   streamContentType: string;
   streamSize: number;
   waveformKey: string;
   durationMs: number;
+  loudness: { integratedLufs: number; truePeakDbtp: number } | null;
 }
 
 /**
- * The job is done: its row goes and the sound gets its derivatives, in one statement. False
- * when the lease was lost or the sound is no longer `ready` (being deleted): the caller then
- * removes what it wrote.
+ * The job is done: its row goes and the sound gets its derivatives, in one statement. Resolves
+ * to the derivative keys the sound had before (none, unless it was processed again), or
+ * undefined when the lease was lost or the sound is no longer `ready` (being deleted): the
+ * caller then removes what it wrote.
  */
 export async function completeJob(
   db: Database,
   job: ClaimedJob,
   results: Derivatives,
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   const rows = await db.execute(sql`
     with done as (
       delete from ${processingJobs}
       where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
       returning ${processingJobs.soundId} as sound_id
+    ), former as (
+      select ${soundsTable.id} as sound_id, ${soundsTable.streamKey} as stream_key,
+             ${soundsTable.waveformKey} as waveform_key
+      from ${soundsTable} where ${soundsTable.id} = ${job.soundId}
     )
     update ${soundsTable}
-    set processing = 'ready', processing_error = null,
+    set processing = 'ready', processing_error = null, content_type = ${results.contentType},
         stream_key = ${results.streamKey}, stream_content_type = ${results.streamContentType},
         stream_size = ${results.streamSize}, waveform_key = ${results.waveformKey},
-        duration_ms = ${results.durationMs}
-    from done
+        duration_ms = ${results.durationMs},
+        loudness_lufs = ${results.loudness?.integratedLufs ?? null},
+        true_peak_dbtp = ${results.loudness?.truePeakDbtp ?? null}
+    from done join former using (sound_id)
     where ${soundsTable.id} = done.sound_id and ${soundsTable.status} = 'ready'
-    returning ${soundsTable.id}`);
-  return rowsOf(rows).length > 0;
+    returning former.stream_key, former.waveform_key`);
+  const [row] = rowsOf<{ stream_key: string | null; waveform_key: string | null }>(rows);
+  if (!row) return undefined;
+  return [row.stream_key, row.waveform_key].filter((key): key is string => key !== null);
 }
 
-/** The sound cannot be processed: it keeps its original, with `processing: failed`. */
+/**
+ * The sound cannot be processed: it keeps its original, with `processing: failed` and the
+ * reason. A sound that was ready already (processed again) stays ready as it was.
+ */
 export async function failJob(db: Database, job: ClaimedJob, reason: string): Promise<boolean> {
   const rows = await db.execute(sql`
     with done as (
@@ -131,10 +146,46 @@ export async function failJob(db: Database, job: ClaimedJob, reason: string): Pr
       where ${processingJobs.soundId} = ${job.soundId} and ${processingJobs.leaseToken} = ${job.token}
       returning ${processingJobs.soundId} as sound_id
     )
-    update ${soundsTable} set processing = 'failed', processing_error = ${reason}
+    update ${soundsTable}
+    set processing_error = case when processing = 'ready' then null else ${reason} end,
+        processing = case when processing = 'ready' then 'ready' else 'failed' end
     from done where ${soundsTable.id} = done.sound_id
     returning ${soundsTable.id}`);
   return rowsOf(rows).length > 0;
+}
+
+/**
+ * Queues a failed sound of `userId` for another try: it turns `pending` with a fresh job.
+ * Resolves to the row, or to why not: no such ready sound, someone else's, or not failed.
+ */
+export async function retryFailedSound(
+  db: Database,
+  soundId: string,
+  userId: number,
+): Promise<'not-found' | 'not-owner' | 'not-failed' | 'queued'> {
+  const result = await db.execute(sql`
+    with target as (
+      select ${soundsTable.id} as id, ${soundsTable.userId} as user_id,
+             ${soundsTable.processing} as processing
+      from ${soundsTable}
+      where ${soundsTable.id} = ${soundId} and ${soundsTable.status} = 'ready'
+      for update
+    ), queued as (
+      update ${soundsTable} set processing = 'pending', processing_error = null
+      from target
+      where ${soundsTable.id} = target.id and target.user_id = ${userId}
+        and target.processing = 'failed'
+      returning ${soundsTable.id} as id
+    ), job as (
+      insert into ${processingJobs} (sound_id) select id from queued
+      on conflict do nothing returning sound_id
+    )
+    select target.user_id, target.processing, (select count(*) from queued) as queued
+    from target`);
+  const [row] = rowsOf<{ user_id: number; processing: string; queued: number | string }>(result);
+  if (!row) return 'not-found';
+  if (Number(row.user_id) !== userId) return 'not-owner';
+  return Number(row.queued) > 0 ? 'queued' : 'not-failed';
 }
 
 /** Gives the job back, to be tried again after `delayMs`. */

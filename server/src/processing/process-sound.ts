@@ -5,8 +5,11 @@ import type { FileStore } from '../backends/file-store.ts';
 import { discardBody } from '../backends/http.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
+import { familyOfDemuxer } from '../media/formats.ts';
+import { type ProbedAudio, probeAudio } from '../media/probe.ts';
+import type { MediaTool } from '../media/tool.ts';
 import { findSoundById } from '../sounds/repository.ts';
-import type { Ffmpeg } from './ffmpeg.ts';
+import { ProcessingFailed } from './failures.ts';
 import {
   type ClaimedJob,
   completeJob,
@@ -17,15 +20,14 @@ import {
   renewLease,
   retryJob,
 } from './jobs.ts';
-import { RenderFailed, renderSound, STREAM_BITRATE_KBPS, STREAM_CONTENT_TYPE } from './render.ts';
+import { renderSound, STREAM_BITRATE_KBPS, STREAM_CONTENT_TYPE } from './render.ts';
 
 export interface ProcessingDependencies {
   db: Database;
   fileStore: FileStore;
-  ffmpeg: Ffmpeg;
+  ffmpeg: MediaTool;
+  ffprobe: MediaTool;
   log: FastifyBaseLogger;
-  /** file_store's base URL, from which ffmpeg reads the original. */
-  fileStoreUrl: string;
   maxAttempts: number;
   /** The wait before the second attempt; it doubles for each one after. */
   retryDelayMs: number;
@@ -36,11 +38,13 @@ export interface ProcessingDependencies {
 export type JobOutcome = 'done' | 'failed' | 'retry' | 'dropped' | 'lost' | 'released';
 
 /**
- * One attempt at a sound's processing job: decode the original once (ffmpeg, budgeted) into
- * its exact length, its waveform and (unless the original already is one) its listening
- * rendition; store the derivatives under fresh keys, recorded on the job before they are
- * written; then record the results, only while this attempt still holds the job's lease.
- * Whatever does not end up recorded is removed again.
+ * One attempt at a sound's processing job: ffprobe judges the original again (an upload taken
+ * while ffprobe was missing gets its verdict here), then ffmpeg decodes it once (budgeted) into
+ * its exact length, waveform, loudness and (unless the original already is one) its listening
+ * rendition; the derivatives are stored under fresh keys, recorded on the job before they are
+ * written; then the results are recorded, only while this attempt still holds the job's lease.
+ * Whatever does not end up recorded is removed again, and so are the derivatives the results
+ * replace (a sound processed again keeps playing its former ones until then).
  */
 export async function processJob(
   job: ClaimedJob,
@@ -74,12 +78,7 @@ async function attempt(
   log.info('processing a sound');
   // A crashed earlier attempt's files go first; without that, nothing else may be written.
   if (!(await removeFiles(deps.fileStore, job.leftoverKeys, log))) {
-    await retryJob(
-      deps.db,
-      job,
-      'file_store could not remove an earlier attempt',
-      deps.retryDelayMs,
-    );
+    await retryJob(deps.db, job, 'storage', deps.retryDelayMs);
     return 'retry';
   }
   const sound = await findSoundById(deps.db, job.soundId);
@@ -87,8 +86,18 @@ async function attempt(
     await dropJob(deps.db, job);
     return 'dropped';
   }
+  const failed = (error: unknown, written: string[]) =>
+    afterFailure({ job, deps, log, error, written, shutdown, signal });
 
-  const reuseOriginal = playsAsStream(sound);
+  let found: ProbedAudio;
+  try {
+    await expectOriginal(deps.fileStore, sound);
+    found = await judge(deps, sound);
+  } catch (error) {
+    return failed(error, []);
+  }
+
+  const reuseOriginal = playsAsStream(found, sound.size);
   const streamKey = reuseOriginal ? sound.storageKey : randomUUID();
   const waveformKey = randomUUID();
   const written = reuseOriginal ? [waveformKey] : [streamKey, waveformKey];
@@ -99,12 +108,11 @@ async function attempt(
   }
 
   try {
-    await expectOriginal(deps.fileStore, sound);
     let streamSize = reuseOriginal ? sound.size : 0;
     const rendered = await renderSound({
       ffmpeg: deps.ffmpeg,
-      inputUrl: `${deps.fileStoreUrl.replace(/\/+$/, '')}/files/${encodeURIComponent(sound.storageKey)}`,
-      contentType: sound.contentType,
+      inputUrl: deps.fileStore.readUrl(sound.storageKey),
+      found,
       signal,
       ...(reuseOriginal
         ? {}
@@ -124,47 +132,93 @@ async function attempt(
       waveformKey,
       Readable.from([Buffer.from(JSON.stringify(rendered.waveform))]),
     );
-    const recorded = await completeJob(deps.db, job, {
+    const replaced = await completeJob(deps.db, job, {
+      contentType: servedType(sound.contentType, found),
       streamKey,
       streamContentType: reuseOriginal ? sound.contentType : STREAM_CONTENT_TYPE,
       streamSize,
       waveformKey,
       durationMs: rendered.durationMs,
+      loudness: rendered.loudness,
     });
-    if (recorded) {
+    if (replaced) {
       log.info({ durationMs: rendered.durationMs, reuseOriginal }, 'sound processed');
+      // A sound processed again (its loudness backfilled): its former derivatives go now.
+      const former = replaced.filter((key) => key !== sound.storageKey && !written.includes(key));
+      await removeFiles(deps.fileStore, former, log);
       return 'done';
     }
     // Another attempt holds the job now, or the sound is being deleted.
     await removeFiles(deps.fileStore, written, log);
     return 'lost';
   } catch (error) {
-    const cleaned = await removeFiles(deps.fileStore, written, log);
-    if (shutdown.aborted) {
-      await releaseJob(deps.db, job);
-      return 'released';
-    }
-    if (signal.aborted) return 'lost';
-    const reason = error instanceof Error ? error.message : String(error);
-    const retryable = !(error instanceof RenderFailed) || error.retryable;
-    if (cleaned && (!retryable || job.attempts >= deps.maxAttempts)) {
-      log.warn({ reason }, 'sound processing failed');
-      await failJob(deps.db, job, reason);
-      return 'failed';
-    }
-    log.warn({ reason }, 'sound processing will be tried again');
-    await retryJob(deps.db, job, reason, backoffMs(deps.retryDelayMs, job.attempts));
-    return 'retry';
+    return failed(error, written);
   }
 }
 
+/** After a failed attempt: clean up, then give the job back, retry it later, or fail it. */
+async function afterFailure(attempt: {
+  job: ClaimedJob;
+  deps: ProcessingDependencies;
+  log: FastifyBaseLogger;
+  error: unknown;
+  /** The derivatives it may have written. */
+  written: string[];
+  shutdown: AbortSignal;
+  signal: AbortSignal;
+}): Promise<JobOutcome> {
+  const { job, deps, log, error } = attempt;
+  const cleaned = await removeFiles(deps.fileStore, attempt.written, log);
+  if (attempt.shutdown.aborted) {
+    await releaseJob(deps.db, job);
+    return 'released';
+  }
+  if (attempt.signal.aborted) return 'lost';
+  // Deleted meanwhile (its file gone from under ffmpeg): nothing left to process.
+  if ((await findSoundById(deps.db, job.soundId))?.status !== 'ready') {
+    await dropJob(deps.db, job);
+    return 'lost';
+  }
+  const failure =
+    error instanceof ProcessingFailed ? error : new ProcessingFailed('internal', String(error));
+  const details = { reason: failure.reason, detail: failure.message };
+  if (cleaned && (!failure.retryable || job.attempts >= deps.maxAttempts)) {
+    log.warn(details, 'sound processing failed');
+    await failJob(deps.db, job, failure.reason);
+    return 'failed';
+  }
+  log.warn(details, 'sound processing will be tried again');
+  await retryJob(deps.db, job, failure.reason, backoffMs(deps.retryDelayMs, job.attempts));
+  return 'retry';
+}
+
+/** ffprobe's verdict on the stored original; a processing failure when it is not audio. */
+async function judge(deps: ProcessingDependencies, sound: SoundRow): Promise<ProbedAudio> {
+  const verdict = await probeAudio(deps.ffprobe, deps.fileStore.readUrl(sound.storageKey), {
+    ebmlDocType: sound.contentType === 'audio/webm' ? 'webm' : undefined,
+  });
+  if (verdict.audio) return verdict.found;
+  if (verdict.why === 'storage') throw new ProcessingFailed('storage', verdict.finding);
+  if (verdict.why === 'over-budget') throw new ProcessingFailed('over-time', verdict.finding);
+  throw new ProcessingFailed(verdict.why, verdict.finding);
+}
+
 /**
- * An MP3 at or below the rendition's bitrate plays everywhere already: it is its own
- * rendition (no copy, nothing lost to a second encoding).
+ * The type the original is served with: the one it has when the decoder agrees on its family
+ * (it may be more precise, e.g. WebM rather than Matroska), else what the decoder found.
  */
-function playsAsStream(sound: SoundRow): boolean {
-  if (sound.contentType !== STREAM_CONTENT_TYPE || !sound.durationMs) return false;
-  const kbps = (sound.size * 8) / sound.durationMs;
+function servedType(current: string, found: ProbedAudio): string {
+  const type = current.split(';')[0]?.trim().toLowerCase() ?? '';
+  return familyOfDemuxer(found.demuxer)?.types.includes(type) ? current : found.contentType;
+}
+
+/**
+ * An MP3 (Layer III: Layer II plays in few browsers) at or below the rendition's bitrate plays
+ * everywhere already: it is its own rendition (no copy, nothing lost to a second encoding).
+ */
+function playsAsStream(found: ProbedAudio, size: number): boolean {
+  if (found.demuxer !== 'mp3' || found.codec !== 'mp3' || !found.durationMs) return false;
+  const kbps = (size * 8) / found.durationMs;
   return kbps <= STREAM_BITRATE_KBPS * 1.05;
 }
 
@@ -173,7 +227,8 @@ async function expectOriginal(fileStore: FileStore, sound: SoundRow): Promise<vo
   const head = await fileStore.openSoundFile(sound.storageKey, { method: 'HEAD', headers: {} });
   await discardBody(head.body);
   if (head.statusCode !== 200) {
-    throw new RenderFailed(`file_store answered ${head.statusCode} for the original`, true);
+    const reason = head.statusCode === 404 ? 'file-missing' : 'storage';
+    throw new ProcessingFailed(reason, `file_store answered ${head.statusCode} for the original`);
   }
 }
 

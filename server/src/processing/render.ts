@@ -1,5 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { Ffmpeg } from './ffmpeg.ts';
+import { DEMUXER_ALLOW_LIST } from '../media/formats.ts';
+import type { ProbedAudio } from '../media/probe.ts';
+import type { MediaTool } from '../media/tool.ts';
+import { ProcessingFailed } from './failures.ts';
+import { DecodeLog } from './decode-log.ts';
 import { PEAKS_SAMPLE_RATE, PeaksBuilder, type Waveform } from './peaks.ts';
 
 /**
@@ -12,86 +16,70 @@ import { PEAKS_SAMPLE_RATE, PeaksBuilder, type Waveform } from './peaks.ts';
 export const STREAM_CONTENT_TYPE = 'audio/mpeg';
 export const STREAM_BITRATE_KBPS = 128;
 
+/** EBU R128, measured in the same pass as everything else. */
+export interface Loudness {
+  /** Integrated loudness, LUFS. */
+  integratedLufs: number;
+  /** The highest true (inter-sample) peak, dBTP. */
+  truePeakDbtp: number;
+}
+
 export interface RenderedSound {
   /** The decoded length: exact, counted in samples. */
   durationMs: number;
   waveform: Waveform;
+  /** Null when the sound is too short or too quiet to measure (below the gate). */
+  loudness: Loudness | null;
 }
 
 /**
- * ffmpeg's demuxer for each type the upload check verifies (and the names older rows may carry).
- * Naming it keeps ffmpeg from probing the bytes for a format of its own choosing: a file it
- * would read as a playlist or a concat list could make it open other URLs.
+ * Decoding errors are tolerated (a partial last packet, a broken frame in a stream rip, a
+ * garbage tail, a file cut short): the sound is what decodes. It fails only when errors come
+ * in numbers (a damaged stretch, not a cut) and less than half of the length its container
+ * announced decoded, i.e. when they cost a real part of it.
  */
-const DEMUXERS: Record<string, string> = {
-  'audio/mpeg': 'mp3',
-  'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/vnd.wave': 'wav',
-  'audio/ogg': 'ogg',
-  'audio/opus': 'ogg',
-  'audio/flac': 'flac',
-  'audio/x-flac': 'flac',
-  'audio/mp4': 'mov',
-  'audio/x-m4a': 'mov',
-  'audio/aac': 'aac',
-  'audio/webm': 'matroska',
-  'audio/aiff': 'aiff',
-  'audio/x-aiff': 'aiff',
-};
-
-/** ffmpeg's input options for a file of `contentType` read over HTTP from file_store. */
-export function inputOptions(contentType: string): string[] {
-  const demuxer = DEMUXERS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''];
-  // Only the protocols reading from file_store takes, whatever the file says.
-  return ['-protocol_whitelist', 'http,tcp', ...(demuxer ? ['-f', demuxer] : [])];
-}
-
-/** The sound cannot be rendered: `reason` is for its owner; `retryable` when not its fault. */
-export class RenderFailed extends Error {
-  readonly retryable: boolean;
-  constructor(reason: string, retryable: boolean) {
-    super(reason);
-    this.retryable = retryable;
-  }
-}
+const LEAST_DECODED_SHARE = 0.5;
+const MANY_ERRORS = 10;
 
 /**
- * Decodes the sound at `inputUrl` once, in one ffmpeg process, into its waveform and exact
- * length and, when `storeStream` is given, its listening rendition (streamed to it as it is
- * encoded). Nothing is held whole: the rendition flows to storage, the PCM into the peaks.
+ * Decodes the sound at `inputUrl` once, in one ffmpeg process, into its exact length, its
+ * waveform and its loudness and, when `storeStream` is given, its listening rendition (streamed
+ * to it as it is encoded). Nothing is held whole: the rendition flows to storage, the PCM into
+ * the peaks. Any channel count is downmixed (a layout the file leaves unknown, such as ten
+ * channels, is averaged to mono).
  */
 export async function renderSound(options: {
-  ffmpeg: Ffmpeg;
+  ffmpeg: MediaTool;
   inputUrl: string;
-  /** The type the upload check verified: it names ffmpeg's demuxer. */
-  contentType: string;
-  /** Stops ffmpeg (this process is shutting down). */
+  /** What ffprobe found: its demuxer is the only one ffmpeg may use. */
+  found: ProbedAudio;
+  /** Stops ffmpeg (this process is shutting down, or the job was lost). */
   signal: AbortSignal;
   storeStream?: (rendition: Readable) => Promise<void>;
 }): Promise<RenderedSound> {
-  const { storeStream } = options;
-  const renditionArgs = storeStream
-    ? [
-        ...['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1'],
-        ...['-c:a', 'libmp3lame', '-b:a', `${STREAM_BITRATE_KBPS}k`],
-        // No ID3 tag and no Xing frame: the output is a pipe, so neither could be filled in.
-        ...['-id3v2_version', '0', '-write_xing', '0', '-f', 'mp3', 'pipe:3'],
-      ]
-    : [];
-  const pcmPipe = storeStream ? 'pipe:4' : 'pipe:3';
+  const { storeStream, found } = options;
+  const log = new DecodeLog();
   const run = await options.ffmpeg.run(
     [
-      // -xerror: the first frame that fails to decode fails the whole run (the complete proof
-      // that the file is audio, where the upload check read only its first frames).
-      ...['-hide_banner', '-nostdin', '-v', 'error', '-xerror', '-threads', '1'],
-      ...inputOptions(options.contentType),
-      ...['-i', options.inputUrl],
-      ...renditionArgs,
-      ...['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(PEAKS_SAMPLE_RATE)],
-      ...['-c:a', 'pcm_s16le', '-f', 's16le', pcmPipe],
+      ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-threads', '1'],
+      // Decode what can be decoded: a broken packet is skipped, not the end of the sound.
+      ...['-err_detect', 'ignore_err'],
+      // Only the one file, over HTTP, with the demuxer ffprobe found (a file ffmpeg would take
+      // for a playlist or a list of other files can never make it open them).
+      ...['-protocol_whitelist', 'http,tcp', '-format_whitelist', DEMUXER_ALLOW_LIST],
+      ...['-f', found.demuxer, '-i', options.inputUrl],
+      ...['-filter_complex', filterGraph(found, Boolean(storeStream))],
+      ...(storeStream
+        ? [
+            ...['-map', '[rendition]', '-map_metadata', '-1'],
+            ...['-c:a', 'libmp3lame', '-b:a', `${STREAM_BITRATE_KBPS}k`],
+            // No ID3 tag and no Xing frame: the output is a pipe, so neither could be filled in.
+            ...['-id3v2_version', '0', '-write_xing', '0', '-f', 'mp3', 'pipe:3'],
+          ]
+        : []),
+      ...['-map', '[peaks]', '-c:a', 'pcm_s16le', '-f', 's16le', storeStream ? 'pipe:4' : 'pipe:3'],
     ],
-    storeStream ? 2 : 1,
+    { outputs: storeStream ? 2 : 1, onLogLine: (line) => log.read(line) },
   );
   const stop = () => run.kill();
   options.signal.addEventListener('abort', stop, { once: true });
@@ -116,15 +104,51 @@ export async function renderSound(options: {
     measured.catch(() => undefined),
   ]).finally(() => options.signal.removeEventListener('abort', stop));
   if (storing !== undefined) {
-    throw new RenderFailed(
-      `the rendition could not be stored (${(storing as Error).message})`,
-      true,
+    throw new ProcessingFailed('storage', `the rendition could not be stored: ${storing}`);
+  }
+  if (exit.overrun === 'time' || exit.overrun === 'cpu') {
+    throw new ProcessingFailed('over-time', exit.logTail);
+  }
+  if (exit.overrun === 'memory') throw new ProcessingFailed('over-memory', exit.logTail);
+  if (exit.overrun) throw new ProcessingFailed('internal', `ffmpeg: ${exit.overrun}`);
+  if (log.storageFailed) throw new ProcessingFailed('storage', exit.logTail);
+  if (log.decodedSamples === 0) {
+    throw new ProcessingFailed('undecodable', `no audio decoded: ${exit.logTail}`);
+  }
+  const durationMs = Math.round((peaks.samples * 1000) / PEAKS_SAMPLE_RATE);
+  if (
+    log.errors >= MANY_ERRORS &&
+    found.durationMs !== null &&
+    durationMs < found.durationMs * LEAST_DECODED_SHARE
+  ) {
+    throw new ProcessingFailed(
+      'undecodable',
+      `${durationMs} ms of ${found.durationMs} decoded, ${log.errors} errors: ${exit.logTail}`,
     );
   }
-  if (!exit.ok) throw new RenderFailed(exit.failure ?? 'ffmpeg failed', false);
-  if (peaks.samples === 0) throw new RenderFailed('the file holds no audio that decodes', false);
-  return {
-    durationMs: Math.round((peaks.samples * 1000) / PEAKS_SAMPLE_RATE),
-    waveform: peaks.finish(),
-  };
+  return { durationMs, waveform: peaks.finish(), loudness: log.loudness };
+}
+
+/**
+ * One decode, split three ways: the rendition (mono or stereo), the peaks (8 kHz mono PCM, at
+ * least one sample however short the sound) and the measurements (EBU R128 loudness with true
+ * peak, and the count of decoded samples), whose results ffmpeg logs when it ends.
+ */
+function filterGraph(found: ProbedAudio, withRendition: boolean): string {
+  const downmix =
+    found.channels > 2 && !found.channelLayout ? `${averageToMono(found.channels)},` : '';
+  const branches = withRendition ? ['[r]', '[p]', '[m]'] : ['[p]', '[m]'];
+  return [
+    `[0:a:0]${downmix}asplit=${branches.length}${branches.join('')}`,
+    ...(withRendition ? ['[r]aformat=channel_layouts=mono|stereo[rendition]'] : []),
+    `[p]aresample=${PEAKS_SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono,apad=whole_len=1[peaks]`,
+    '[m]ebur128=peak=true:framelog=verbose,astats=measure_perchannel=none:measure_overall=Number_of_samples,anullsink',
+  ].join(';');
+}
+
+/** `pan` to mono with every channel weighted alike: for layouts ffmpeg cannot rematrix. */
+function averageToMono(channels: number): string {
+  const weight = (1 / channels).toFixed(6);
+  const sum = Array.from({ length: channels }, (_, i) => `${weight}*c${i}`).join('+');
+  return `pan=mono|c0=${sum}`;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
-import { createFfmpeg } from './ffmpeg.ts';
+import { createMediaTool } from '../media/tool.ts';
 import { claimJob } from './jobs.ts';
 import { type JobOutcome, type ProcessingDependencies, processJob } from './process-sound.ts';
 
@@ -48,7 +48,7 @@ export function createProcessingRunner(options: RunnerOptions): ProcessingRunner
   async function loop(): Promise<void> {
     while (!stopping) {
       try {
-        if (!(await ffmpeg.available())) {
+        if (!(await ffmpeg.available()) || !(await options.ffprobe.available())) {
           await idle(options.pollMs);
           continue;
         }
@@ -95,12 +95,17 @@ export function createRunnerFromSettings(
 ): ProcessingRunner {
   return createProcessingRunner({
     ...deps,
-    ffmpeg: createFfmpeg(config.FFMPEG_PATH, {
+    ffmpeg: createMediaTool(config.FFMPEG_PATH, {
       timeoutMs: config.PROCESSING_TIMEOUT_MS,
       cpuSeconds: config.PROCESSING_CPU_SECONDS,
       memoryMb: config.PROCESSING_MEMORY_MB,
     }),
-    fileStoreUrl: config.FILE_STORE_URL,
+    // The same budget as the upload check's: the job asks the same question.
+    ffprobe: createMediaTool(config.FFPROBE_PATH, {
+      timeoutMs: config.MEDIA_CHECK_TIMEOUT_MS,
+      cpuSeconds: Math.ceil(config.MEDIA_CHECK_TIMEOUT_MS / 1000),
+      memoryMb: config.MEDIA_CHECK_MEMORY_MB,
+    }),
     maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
     retryDelayMs: config.PROCESSING_RETRY_DELAY_MS,
     concurrency: config.PROCESSING_CONCURRENCY,

@@ -37,7 +37,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['health'],
         summary: 'Readiness: the database and both backends answer',
         description:
-          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` reports ffmpeg without changing the answer.',
+          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe without changing the answer.',
         response: {
           200: reply('Ready: the database and both backends answer', Type.Ref('Readiness')),
           503: reply('Not ready: `checks` names what is unavailable', Type.Ref('Readiness')),
@@ -63,6 +63,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         status: ready ? 'ready' : 'unavailable',
         checks: { database, userApi, fileStore },
         processing: await processingState(),
+        uploadCheck: (await fastify.uploadCheck.available()) ? 'ok' : 'unavailable',
       });
     },
   );

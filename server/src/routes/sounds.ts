@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteHandlerMethod } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
-import { ACCEPTED_FORMAT_NAMES, MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
+import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
+import { AUDIO_FAMILY_NAMES } from '../media/formats.ts';
 import { errorReplies, reply } from '../schemas/replies.ts';
 import {
   type SoundChanges,
@@ -52,11 +53,13 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/sounds/:id',
     {
+      preHandler: fastify.identifyUser,
       schema: {
         operationId: 'getSound',
         tags: ['sounds'],
         summary: 'Get one sound',
-        description: 'A listed sound, with where to fetch its files and how far its processing is.',
+        description:
+          'A listed sound, with where to fetch its files and how far its processing is. Its uploader, sending `X-User-Id`, also sees why its processing failed (`processingError`).',
         params: SoundParams,
         response: {
           200: reply('The sound', Type.Ref('Sound')),
@@ -64,7 +67,7 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         },
       },
     },
-    async (request) => present(await sounds.find(request.params.id)),
+    async (request) => present(await sounds.find(request.params.id), request.userId),
   );
 
   /** GET and HEAD of one of a sound's files, each an operation of its own in the document. */
@@ -151,7 +154,7 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         operationId: 'uploadSound',
         tags: ['sounds'],
         summary: 'Upload a sound',
-        description: `One audio file in the part \`file\` (${ACCEPTED_FORMAT_NAMES}; at most ${config.MAX_UPLOAD_BYTES} bytes, see GET /limits) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension). The file must be audio its own bytes prove (its first frames are checked before the 201); it is then processed (waveform, listening rendition, exact duration) in the background.`,
+        description: `One audio file in the part \`file\` (anything ffmpeg decodes to sound: ${AUDIO_FAMILY_NAMES}; at most ${config.MAX_UPLOAD_BYTES} bytes, see GET /limits) and an optional \`title\` (at most ${MAX_TITLE_LENGTH} characters; default: the filename without extension). The decoder judges it before the 201 (ffprobe reads its streams and decodes its first packets; what is not audio is refused with 415 and a sentence saying what it is); it is then processed (waveform, listening rendition, exact duration) in the background.`,
         consumes: ['multipart/form-data'],
         body: Type.Object({
           file: Type.String({ format: 'binary', description: 'The audio file' }),
@@ -194,6 +197,30 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       // Validated against SoundChanges (by reference, so the document names it).
       const { title } = request.body as Static<typeof SoundChanges>;
       return present(await sounds.rename(request.params.id, request.userId as number, title));
+    },
+  );
+
+  fastify.post(
+    '/sounds/:id/retry',
+    {
+      preHandler: fastify.requireUser,
+      schema: {
+        operationId: 'retrySoundProcessing',
+        tags: ['sounds'],
+        summary: 'Process one of your failed sounds again',
+        description:
+          'Only the uploader may, and only when `processing` is `failed`: the sound turns `pending` and is processed again.',
+        params: SoundParams,
+        response: {
+          202: reply('The sound, `pending` again', Type.Ref('Sound')),
+          ...errorReplies(403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const userId = request.userId as number;
+      const sound = await sounds.retry(request.params.id, userId);
+      return reply.code(202).send(present(sound, userId));
     },
   );
 

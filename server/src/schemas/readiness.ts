@@ -11,6 +11,10 @@ export const Readiness = Type.Object(
       description:
         'ffmpeg in this process: `unavailable` when it cannot run (sounds stay pending until it can), `off` when another process does the processing. It does not make the API unready: everything else works without it.',
     }),
+    uploadCheck: StringEnum(['ok', 'unavailable'], {
+      description:
+        'ffprobe, which judges uploads before the 201: `unavailable` when it cannot run (uploads that pass a first look at their bytes are taken `pending`, and judged once it is back). It does not make the API unready.',
+    }),
   },
   {
     $id: 'Readiness',
@@ -20,6 +24,7 @@ export const Readiness = Type.Object(
         status: 'ready',
         checks: { database: 'ok', userApi: 'ok', fileStore: 'ok' },
         processing: 'ok',
+        uploadCheck: 'ok',
       },
     ],
   },

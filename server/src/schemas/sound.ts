@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
+import { FAILURE_REASONS } from '../processing/failures.ts';
 import { Nullable, StringEnum, UserId } from './common.ts';
 
 export const SoundId = Type.String({ format: 'uuid', description: 'The sound id' });
@@ -18,14 +19,36 @@ const SOUND_EXAMPLE = {
   processingError: null,
   waveformUrl: 'http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/waveform',
   streamUrl: 'http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream',
+  loudness: { integratedLufs: -18.4, truePeakDbtp: -1.2 },
 };
+
+/** Why processing failed: a stable code and its sentence. */
+export const ProcessingError = Type.Object(
+  {
+    code: StringEnum(Object.keys(FAILURE_REASONS) as Array<keyof typeof FAILURE_REASONS>),
+    message: Type.String({ description: 'The reason in a plain sentence' }),
+  },
+  { title: 'ProcessingError' },
+);
+
+/** EBU R128 measurements of the decoded sound. */
+export const Loudness = Type.Object(
+  {
+    integratedLufs: Type.Number({ description: 'Integrated loudness, in LUFS' }),
+    truePeakDbtp: Type.Number({ description: 'The highest true peak, in dBTP' }),
+  },
+  { title: 'Loudness' },
+);
 
 export const Sound = Type.Object(
   {
     id: SoundId,
     title: Type.String(),
     filename: Type.String({ description: 'The name of the file as uploaded' }),
-    contentType: Type.String({ description: 'The detected audio type, e.g. audio/mpeg' }),
+    contentType: Type.String({
+      description:
+        'The type the decoder found, e.g. audio/mpeg (`application/octet-stream` until it has looked, while `processing` is `pending` on a server without ffmpeg)',
+    }),
     size: Type.Integer({ description: 'Bytes' }),
     durationMs: Nullable(Type.Integer(), { description: 'Null when unknown' }),
     userId: UserId,
@@ -38,15 +61,20 @@ export const Sound = Type.Object(
       description:
         'Whether the waveform and the listening rendition are made yet: `pending` just after upload, then `ready`, or `failed` (see `processingError`)',
     }),
-    processingError: Nullable(Type.String(), {
-      description: 'Why processing failed, for the uploader; null unless `failed`',
+    processingError: Nullable(ProcessingError, {
+      description:
+        'Why processing failed: only for the uploader (on `GET /sounds/{id}` with their `X-User-Id`), null for everyone else and unless `failed`',
     }),
     waveformUrl: Nullable(Type.String({ format: 'uri' }), {
       description: 'The waveform peaks (audiowaveform JSON); null until processing is ready',
     }),
     streamUrl: Nullable(Type.String({ format: 'uri' }), {
       description:
-        'The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)',
+        'The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile, where the browser can)',
+    }),
+    loudness: Nullable(Loudness, {
+      description:
+        'EBU R128 loudness, for players that level sounds to one target; null until processed, or when the sound is too short or quiet to measure',
     }),
   },
   { $id: 'Sound', title: 'Sound', examples: [SOUND_EXAMPLE] },

@@ -95,6 +95,8 @@ const listedColumns = {
   createdAt: soundsTable.createdAt,
   processing: soundsTable.processing,
   processingError: soundsTable.processingError,
+  loudnessLufs: soundsTable.loudnessLufs,
+  truePeakDbtp: soundsTable.truePeakDbtp,
 };
 export type ListedSound = Pick<SoundRow, keyof typeof listedColumns>;
 

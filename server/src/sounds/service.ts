@@ -4,7 +4,9 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
-import type { AudioCheck } from '../media/audio-check.ts';
+import type { UploadCheck } from '../media/upload-check.ts';
+import { extensionOf, hasExtensionOf } from '../media/formats.ts';
+import { retryFailedSound } from '../processing/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteSound } from './delete.ts';
 import { cleanTitle } from './names.ts';
@@ -62,6 +64,11 @@ export interface SoundsService {
   rename(id: string, userId: number, title: string): Promise<SoundRow>;
   /** Receives the multipart upload of `request` for `userId`; resolves to the new sound. */
   upload(request: FastifyRequest, userId: number): Promise<SoundRow>;
+  /**
+   * Queues `userId`'s failed sound `id` for processing again (403 for someone else's, 404 for
+   * none, 409 when it did not fail); resolves to it, now `pending`.
+   */
+  retry(id: string, userId: number): Promise<SoundRow>;
   /** Deletes `userId`'s sound `id` (403 for someone else's, 404 for none). */
   remove(id: string, userId: number, log: FastifyBaseLogger): Promise<void>;
   /** One reaper pass over unfinished uploads and deletes; resolves to the rows removed. */
@@ -78,7 +85,7 @@ export interface SoundsServiceDependencies {
   onPublished(): void;
   db: Database;
   fileStore: FileStore;
-  audioCheck: AudioCheck;
+  uploadCheck: UploadCheck;
   log: FastifyBaseLogger;
   config: Pick<Config, 'READ_CACHE_TTL_MS' | 'MAX_UPLOAD_BYTES' | 'REAPER_STALE_AFTER_MS'>;
 }
@@ -147,7 +154,7 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
       const row = await receiveUpload(request, userId, {
         db,
         fileStore,
-        audioCheck: deps.audioCheck,
+        uploadCheck: deps.uploadCheck,
         log: request.log,
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
@@ -155,6 +162,16 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
       forgetReads();
       deps.onPublished();
       return row;
+    },
+
+    async retry(id, userId) {
+      const outcome = await retryFailedSound(db, id, userId);
+      if (outcome === 'not-found') throw new Errors.soundNotFound(id);
+      if (outcome === 'not-owner') throw new Errors.notOwner();
+      if (outcome === 'not-failed') throw new Errors.notFailed((await find(id)).processing);
+      forgetReads();
+      deps.onPublished();
+      return find(id);
     },
 
     remove(id, userId, log) {
@@ -181,7 +198,7 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
     return {
       key: sound.storageKey,
       contentType: sound.contentType,
-      filename: sound.filename,
+      filename: downloadName(sound.filename, sound.contentType),
       size: sound.size,
     };
   }
@@ -203,4 +220,14 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The name a download of the original gets: the uploader's, ending the way files of the type
+ * the decoder found end (a WAV uploaded as `track.exe` downloads as `track.wav`).
+ */
+function downloadName(filename: string, contentType: string): string {
+  const extension = extensionOf(contentType);
+  if (!extension || hasExtensionOf(filename, contentType)) return filename;
+  return `${filename.replace(/\.[^.]*$/, '') || 'sound'}${extension}`;
 }

@@ -6,18 +6,19 @@ import { MAX_TITLE_LENGTH } from '../contract.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
-import type { AudioCheck } from '../media/audio-check.ts';
+import { type Sniffed, sniff } from '../media/sniff.ts';
+import { notAudio, type UploadCheck } from '../media/upload-check.ts';
 import { cleanFilename, cleanTitle, defaultTitle } from './names.ts';
 import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
 
-/** How many leading bytes are held to recognise the format and start the check from. */
+/** How many leading bytes are held to refuse what is plainly not sound before storing it. */
 const HEAD_BYTES = 64 * 1024;
 
 export interface UploadDependencies {
   db: Database;
   fileStore: FileStore;
-  audioCheck: AudioCheck;
+  uploadCheck: UploadCheck;
   log: FastifyBaseLogger;
   maxUploadBytes: number;
   /** How often a live upload refreshes its row (well under the reaper's staleness limit). */
@@ -28,14 +29,14 @@ export interface UploadDependencies {
 interface StoredUpload {
   row: SoundRow;
   size: number;
-  /** Its first bytes, kept for the check. */
-  head: Buffer;
+  /** What its first bytes said. */
+  sniffed: Sniffed;
 }
 
 /**
  * POST /sounds: the one file part streams through to file_store while its row is `uploading`;
- * once every part has been read, the stored file's structure is checked (its first frames must
- * be audio) and only then does the row turn `ready`. Any failure removes what was stored (file
+ * once every part has been read, ffprobe judges the stored file (media/upload-check.ts) and only
+ * audio turns the row `ready`, with the type and length the decoder found. Any failure removes what was stored (file
  * and row) before the error is answered; if file_store cannot even be reached for that, the row
  * stays `uploading` and the reaper removes both later.
  */
@@ -69,11 +70,12 @@ export async function receiveUpload(
       }
     }
     if (!stored) throw new Errors.noFile();
-    const audio = await deps.audioCheck.inspect({
-      head: stored.head,
-      size: stored.size,
-      storageKey: stored.row.storageKey,
-    });
+    // Without ffprobe on this machine the verdict waits for processing: the sound is listed
+    // `pending` with the type its first bytes suggest.
+    const audio = await deps.uploadCheck.judge(
+      deps.fileStore.readUrl(stored.row.storageKey),
+      stored.sniffed,
+    );
 
     const published = stored;
     // From here the upload is no longer ours to discard: if publishing fails, it may still have
@@ -84,8 +86,8 @@ export async function receiveUpload(
     const row = await publishSound(deps.db, published.row, {
       title: title ?? published.row.title,
       size: published.size,
-      contentType: audio.contentType,
-      durationMs: audio.durationMs,
+      contentType: audio?.contentType ?? published.sniffed.likelyType ?? 'application/octet-stream',
+      durationMs: audio?.durationMs ?? null,
     });
     if (!row)
       throw new Errors.storageUnavailable({
@@ -158,8 +160,8 @@ class Heartbeat {
 }
 
 /**
- * The file part: its head is sniffed (anything that cannot be audio is refused before a byte
- * is stored), then a row is inserted as `uploading` and the whole file streams to file_store.
+ * The file part: its head is sniffed (what is plainly not sound is refused before a byte is
+ * stored), then a row is inserted as `uploading` and the whole file streams to file_store.
  */
 async function storeFilePart(
   part: MultipartFile,
@@ -174,11 +176,10 @@ async function storeFilePart(
   });
   if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
   if (head.length === 0) throw new Errors.emptyFile();
-  try {
-    await deps.audioCheck.sniff(head);
-  } catch (error) {
+  const sniffed = sniff(head);
+  if (sniffed.notAudio) {
     file.destroy();
-    throw error;
+    throw notAudio(sniffed.notAudio);
   }
 
   const filename = cleanFilename(part.filename);
@@ -190,7 +191,7 @@ async function storeFilePart(
   heartbeat.start(row.id);
   try {
     const size = await streamToStorage(file, head, row, sizeLimit, deps);
-    return { row, size, head };
+    return { row, size, sniffed };
   } catch (error) {
     await discardUpload(row, deps);
     throw error;

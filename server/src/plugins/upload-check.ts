@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin';
+import { createMediaTool } from '../media/tool.ts';
+import { createUploadCheck, type UploadCheck } from '../media/upload-check.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    uploadCheck: UploadCheck;
+  }
+}
+
+/** The upload check (media/upload-check.ts): ffprobe under the MEDIA_CHECK_* budget. */
+export default fp(
+  async (fastify) => {
+    const { config } = fastify;
+    const ffprobe = createMediaTool(config.FFPROBE_PATH, {
+      timeoutMs: config.MEDIA_CHECK_TIMEOUT_MS,
+      cpuSeconds: Math.ceil(config.MEDIA_CHECK_TIMEOUT_MS / 1000),
+      memoryMb: config.MEDIA_CHECK_MEMORY_MB,
+    });
+    fastify.decorate(
+      'uploadCheck',
+      createUploadCheck(ffprobe, {
+        concurrency: config.MEDIA_CHECK_CONCURRENCY,
+        queueTimeoutMs: config.BACKEND_QUEUE_TIMEOUT_MS,
+      }),
+    );
+  },
+  { name: 'upload-check', dependencies: ['config'] },
+);
