@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness: the database and both backends answer
-         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` reports ffmpeg without changing the answer.
+         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe without changing the answer.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -119,7 +119,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a sound
-         * @description One audio file in the part `file` (MP3, WAV, Ogg Vorbis, Opus, FLAC, M4A, AAC, WebM or AIFF; at most 104857600 bytes, see GET /limits) and an optional `title` (at most 200 characters; default: the filename without extension). The file must be audio its own bytes prove (its first frames are checked before the 201); it is then processed (waveform, listening rendition, exact duration) in the background.
+         * @description One audio file in the part `file` (anything ffmpeg decodes to sound: MP3, WAV, Wave64, AIFF, FLAC, Ogg (Vorbis, Opus, FLAC, Speex), M4A (AAC, ALAC), AAC, WebM and Matroska, WMA, AMR, CAF, WavPack, AC-3 and E-AC-3, DTS, AU, Monkey's Audio, TTA, TAK, Musepack, Shorten, DSD, Creative Voice, IFF 8SVX, NIST SPHERE or QCP; at most 104857600 bytes, see GET /limits) and an optional `title` (at most 200 characters; default: the filename without extension). The decoder judges it before the 201 (ffprobe reads its streams and decodes its first packets; what is not audio is refused with 415 and a sentence saying what it is); it is then processed (waveform, listening rendition, exact duration) in the background.
          */
         post: operations["uploadSound"];
         delete?: never;
@@ -137,7 +137,7 @@ export interface paths {
         };
         /**
          * Get one sound
-         * @description A listed sound, with where to fetch its files and how far its processing is.
+         * @description A listed sound, with where to fetch its files and how far its processing is. Its uploader, sending `X-User-Id`, also sees why its processing failed (`processingError`).
          */
         get: operations["getSound"];
         put?: never;
@@ -224,6 +224,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sounds/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Process one of your failed sounds again
+         * @description Only the uploader may, and only when `processing` is `failed`: the sound turns `pending` and is processed again.
+         */
+        post: operations["retrySoundProcessing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -261,7 +281,11 @@ export interface components {
          *       "processing": "ready",
          *       "processingError": null,
          *       "waveformUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/waveform",
-         *       "streamUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream"
+         *       "streamUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream",
+         *       "loudness": {
+         *         "integratedLufs": -18.4,
+         *         "truePeakDbtp": -1.2
+         *       }
          *     }
          */
         Sound: {
@@ -273,7 +297,7 @@ export interface components {
             title: string;
             /** @description The name of the file as uploaded */
             filename: string;
-            /** @description The detected audio type, e.g. audio/mpeg */
+            /** @description The type the decoder found, e.g. audio/mpeg (`application/octet-stream` until it has looked, while `processing` is `pending` on a server without ffmpeg) */
             contentType: string;
             /** @description Bytes */
             size: number;
@@ -293,8 +317,16 @@ export interface components {
              * @enum {string}
              */
             processing: "pending" | "ready" | "failed";
-            /** @description Why processing failed, for the uploader; null unless `failed` */
-            processingError: string | null;
+            /**
+             * ProcessingError
+             * @description Why processing failed: only for the uploader (on `GET /sounds/{id}` with their `X-User-Id`), null for everyone else and unless `failed`
+             */
+            processingError: {
+                /** @enum {string} */
+                code: "not-audio" | "undecodable" | "too-long" | "over-time" | "over-memory" | "file-missing" | "storage" | "internal";
+                /** @description The reason in a plain sentence */
+                message: string;
+            } | null;
             /**
              * Format: uri
              * @description The waveform peaks (audiowaveform JSON); null until processing is ready
@@ -302,9 +334,19 @@ export interface components {
             waveformUrl: string | null;
             /**
              * Format: uri
-             * @description The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile)
+             * @description The listening rendition for players (supports Range); null until processing is ready (play `audioUrl` meanwhile, where the browser can)
              */
             streamUrl: string | null;
+            /**
+             * Loudness
+             * @description EBU R128 loudness, for players that level sounds to one target; null until processed, or when the sound is too short or quiet to measure
+             */
+            loudness: {
+                /** @description Integrated loudness, in LUFS */
+                integratedLufs: number;
+                /** @description The highest true peak, in dBTP */
+                truePeakDbtp: number;
+            } | null;
         };
         /**
          * SoundList
@@ -323,7 +365,11 @@ export interface components {
          *           "processing": "ready",
          *           "processingError": null,
          *           "waveformUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/waveform",
-         *           "streamUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream"
+         *           "streamUrl": "http://localhost:8080/sounds/0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10/stream",
+         *           "loudness": {
+         *             "integratedLufs": -18.4,
+         *             "truePeakDbtp": -1.2
+         *           }
          *         }
          *       ],
          *       "nextCursor": "WyIyMDI2LTEyLTAxVDEwOjMwOjAwLjAwMFoiXQ"
@@ -466,7 +512,8 @@ export interface components {
          *         "userApi": "ok",
          *         "fileStore": "ok"
          *       },
-         *       "processing": "ok"
+         *       "processing": "ok",
+         *       "uploadCheck": "ok"
          *     }
          */
         Readiness: {
@@ -485,6 +532,11 @@ export interface components {
              * @enum {string}
              */
             processing: "ok" | "unavailable" | "off";
+            /**
+             * @description ffprobe, which judges uploads before the 201: `unavailable` when it cannot run (uploads that pass a first look at their bytes are taken `pending`, and judged once it is back). It does not make the API unready.
+             * @enum {string}
+             */
+            uploadCheck: "ok" | "unavailable";
         };
     };
     responses: never;
@@ -726,7 +778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description That user id is already registered */
+            /** @description A conflict with the current state: the user id is registered already, or the sound did not fail */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -744,7 +796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is of a type this operation does not take, or the file is not audio in a supported format */
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1039,7 +1091,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is of a type this operation does not take, or the file is not audio in a supported format */
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1275,7 +1327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is of a type this operation does not take, or the file is not audio in a supported format */
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1420,7 +1472,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is of a type this operation does not take, or the file is not audio in a supported format */
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2252,6 +2304,156 @@ export interface operations {
             };
             /** @description The requested range lies outside the file */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    retrySoundProcessing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sound id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sound, `pending` again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sound"];
+                };
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `X-User-Id`, or one no registered user has */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The sound is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A conflict with the current state: the user id is registered already, or the sound did not fail */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A path segment of the URL is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
