@@ -1,0 +1,122 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import type { Sound } from '../../lib/api/client.ts';
+import { API, makeSound, soundList } from '../../testing/fixtures.ts';
+import { setupMockApi } from '../../testing/msw.ts';
+import { renderWithProviders } from '../../testing/render.tsx';
+import { AppRoutes } from '../router.tsx';
+
+const ME = 7;
+const REASON = {
+  code: 'storage' as const,
+  message: 'Storage could not be reached while processing it.',
+};
+
+const server = setupMockApi(
+  http.get(`${API}/me`, ({ request }) =>
+    HttpResponse.json({ id: Number(request.headers.get('X-User-Id')) }),
+  ),
+  http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
+);
+
+/** `GET /sounds/:id` as the API answers it: the reason for the uploader's `X-User-Id` only. */
+function serveSound(answer: () => Sound) {
+  const askedBy: (string | null)[] = [];
+  server.use(
+    http.get(`${API}/sounds/:id`, ({ request }) => {
+      const viewer = request.headers.get('X-User-Id');
+      askedBy.push(viewer);
+      const sound = answer();
+      return HttpResponse.json({
+        ...sound,
+        processingError:
+          sound.processing === 'failed' && viewer === String(sound.userId) ? REASON : null,
+      });
+    }),
+  );
+  return askedBy;
+}
+
+describe('the sound page of a failed sound', () => {
+  it('tells its uploader why and processes it again on request', async () => {
+    const failed = makeSound({ title: 'Field recording', userId: ME, processing: 'failed' });
+    let current: Sound = failed;
+    const askedBy = serveSound(() => current);
+    server.use(
+      http.post(`${API}/sounds/:id/retry`, () => {
+        current = { ...failed, processing: 'pending' };
+        return HttpResponse.json(current, { status: 202 });
+      }),
+    );
+    const { user } = renderWithProviders(<AppRoutes />, {
+      userId: ME,
+      route: `/sounds/${failed.id}`,
+    });
+
+    const page = await screen.findByRole('article', { name: 'Field recording' });
+    // Once the session is confirmed, its uploader's own copy is asked for: it says why.
+    expect(
+      await within(page).findByText(
+        'Processing failed. Storage could not be reached while processing it.',
+      ),
+    ).toBeInTheDocument();
+    expect(askedBy.at(-1)).toBe(String(ME));
+
+    await user.click(
+      within(page).getByRole('button', { name: 'Try again to process Field recording' }),
+    );
+    expect(await within(page).findByText('Processing…')).toBeInTheDocument();
+    expect(within(page).queryByText(/Processing failed/)).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByRole('status', { name: 'Notifications' })).toHaveTextContent(
+        'Processing “Field recording” again.',
+      ),
+    );
+    await waitFor(() =>
+      expect(within(page).getByRole('button', { name: 'Play Field recording' })).toHaveFocus(),
+    );
+  });
+
+  it('shows a visitor the sound without any reason or retry', async () => {
+    const failed = makeSound({ title: 'Field recording', userId: ME, processing: 'failed' });
+    const askedBy = serveSound(() => failed);
+    renderWithProviders(<AppRoutes />, { route: `/sounds/${failed.id}` });
+    const page = await screen.findByRole('article', { name: 'Field recording' });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(within(page).queryByText(/Processing failed/)).not.toBeInTheDocument();
+    expect(within(page).queryByRole('button', { name: /Try again/ })).not.toBeInTheDocument();
+    expect(askedBy).toEqual([null]);
+  });
+});
+
+describe('the player waiting for a sound to be prepared', () => {
+  it('asks about it even when no card or page of it is on screen, and can play it once ready', async () => {
+    const memo = makeSound({ title: 'Voice memo', contentType: 'audio/amr', userId: 2 });
+    let polls = 0;
+    serveSound(() => {
+      polls += 1;
+      return polls < 2
+        ? memo
+        : {
+            ...memo,
+            processing: 'ready',
+            streamUrl: `${API}/sounds/${memo.id}/stream`,
+            waveformUrl: `${API}/sounds/${memo.id}/waveform`,
+          };
+    });
+    // The home page lists nothing: only the player knows the sound.
+    const { player } = renderWithProviders(<AppRoutes />);
+    await screen.findByText(/No sounds yet/);
+    act(() => player.play(memo));
+    const bar = screen.getByRole('region', { name: 'Player' });
+    expect(within(bar).getByRole('status')).toHaveTextContent(
+      'This sound is being prepared for playback.',
+    );
+
+    await waitFor(() => expect(player.audio.src).toBe(`${API}/sounds/${memo.id}/stream`), {
+      timeout: 5000,
+    });
+    expect(within(bar).getByRole('status')).toBeEmptyDOMElement();
+  });
+});
