@@ -99,7 +99,14 @@ export function updateCachedSound(queryClient: QueryClient, sound: Sound): void 
     queryKey: soundsKeys.sound(sound.id),
   })) {
     const viewer = viewerOf(queryKey);
-    if (viewer !== null) queryClient.setQueryData(queryKey, asSeenBy(sound, viewer, known));
+    if (viewer === null) continue;
+    const seen = asSeenBy(sound, viewer, known);
+    if (viewer === seen.userId && seen.processing === 'failed' && seen.processingError === null) {
+      // Failed (again) in a copy that cannot say why: the uploader's own is asked for anew.
+      void queryClient.invalidateQueries({ queryKey, exact: true });
+    } else {
+      queryClient.setQueryData(queryKey, seen);
+    }
   }
 }
 

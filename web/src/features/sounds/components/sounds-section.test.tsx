@@ -312,6 +312,54 @@ describe('a sound whose processing failed', () => {
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
+  it('tells why again when it fails again', async () => {
+    const { failed } = serveFailed();
+    const reasons = [
+      REASON,
+      { code: 'over-time' as const, message: 'Processing it took longer than one sound may take.' },
+    ];
+    let retried = false;
+    let polls = 0;
+    server.use(
+      http.post(`${API}/sounds/:id/retry`, () => {
+        retried = true;
+        return HttpResponse.json({ ...failed, processing: 'pending' }, { status: 202 });
+      }),
+      http.get(`${API}/sounds`, () =>
+        HttpResponse.json(soundList([{ ...failed, processing: retried ? 'pending' : 'failed' }])),
+      ),
+      http.get(`${API}/sounds/:id`, ({ request }) => {
+        const own = request.headers.get('X-User-Id') === String(ME);
+        if (retried) polls += 1;
+        // Processing (once), then failed again, for another reason.
+        const processing = retried && polls < 2 ? 'pending' : 'failed';
+        return HttpResponse.json({
+          ...failed,
+          processing,
+          processingError: own && processing === 'failed' ? reasons[retried ? 1 : 0] : null,
+        });
+      }),
+    );
+    const { user, queryClient } = renderSounds({ userId: ME });
+    // As the app's client: what was just written to the cache is fresh for a while.
+    const defaults = queryClient.getDefaultOptions();
+    queryClient.setDefaultOptions({
+      ...defaults,
+      queries: { ...defaults.queries, staleTime: 15_000 },
+    });
+    const card = await screen.findByRole('article', { name: 'Broken' });
+    expect(await within(card).findByText(/Cloud Sound can decode\./)).toBeInTheDocument();
+    await user.click(within(card).getByRole('button', { name: 'Try again to process Broken' }));
+    expect(await within(card).findByText('Processing…')).toBeInTheDocument();
+    expect(
+      await within(card).findByText(
+        'Processing failed. Processing it took longer than one sound may take.',
+        undefined,
+        { timeout: 5000 },
+      ),
+    ).toBeInTheDocument();
+  });
+
   it.each([
     [409, 'NOT_FAILED', '“Broken” is already being processed, or is done.'],
     [503, 'DATABASE_UNAVAILABLE', 'Could not process “Broken” again. The sound library is down'],
