@@ -12,6 +12,8 @@ export interface Transfer {
   ms: number;
   /** The reply body for uploads (JSON); empty for downloads. */
   text: string;
+  /** The API's `Server-Timing` for the upload check (ffprobe), in ms; absent elsewhere. */
+  checkMs?: number;
 }
 
 export const MB = 1_000_000;
@@ -74,23 +76,36 @@ export async function postFilePart(
       ...part.headers,
     },
   });
-  const replied = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    req.once('response', async (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      try {
-        for await (const chunk of res) text += chunk;
-        resolve({ status: res.statusCode ?? 0, text });
-      } catch (error) {
-        reject(error);
-      }
-    });
-    req.once('error', reject);
-  });
+  const replied = new Promise<{ status: number; text: string; timing: string }>(
+    (resolve, reject) => {
+      req.once('response', async (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        try {
+          for await (const chunk of res) text += chunk;
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            timing: String(res.headers['server-timing'] ?? ''),
+          });
+        } catch (error) {
+          reject(error);
+        }
+      });
+      req.once('error', reject);
+    },
+  );
   // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
   await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
-  const { status, text } = await replied;
-  return { status, bytes: part.bytes, ms: performance.now() - began, text };
+  const { status, text, timing } = await replied;
+  const checkMs = timing.match(/\bcheck;dur=([\d.]+)/)?.[1];
+  return {
+    status,
+    bytes: part.bytes,
+    ms: performance.now() - began,
+    text,
+    ...(checkMs === undefined ? {} : { checkMs: Number(checkMs) }),
+  };
 }
 
 /** GETs `url` (optionally a Range) and counts the body's bytes. */

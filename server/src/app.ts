@@ -14,7 +14,6 @@ import {
   frameworkErrors,
 } from './lib/http-refusals.ts';
 import { validatorCompiler } from './lib/validation.ts';
-import uploadCheck from './plugins/upload-check.ts';
 import auth from './plugins/auth.ts';
 import backends from './plugins/backends.ts';
 import clientLimits from './plugins/client-limits.ts';
@@ -28,6 +27,7 @@ import processing from './plugins/processing.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import security from './plugins/security.ts';
 import soundsService from './plugins/sounds.ts';
+import uploadCheck from './plugins/upload-check.ts';
 import { healthRoutes } from './routes/health.ts';
 import { limitsRoutes } from './routes/limits.ts';
 import { soundRoutes } from './routes/sounds.ts';

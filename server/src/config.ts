@@ -31,6 +31,10 @@ const ConfigSchema = Type.Object({
     default: 'http://localhost,http://localhost:5173,http://127.0.0.1:5173',
   }),
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+  /** Bytes one user's sounds may take in file_store: originals, renditions and waveforms. */
+  USER_STORAGE_BYTES: Type.Integer({ minimum: 1, default: 2 * 1024 * 1024 * 1024 }),
+  /** Sounds one user may have waiting for processing; more uploads wait (429). */
+  USER_PENDING_SOUNDS: Type.Integer({ minimum: 1, default: 100 }),
   /** An `uploading` or `deleting` row idle this long counts as abandoned and is reaped. */
   REAPER_STALE_AFTER_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   /** How often the reaper looks for abandoned rows (it also runs once at start-up). */
@@ -69,8 +73,8 @@ const ConfigSchema = Type.Object({
   /** Identity checks that name an unknown user (401): beyond this, 429 until the window ends. */
   RATE_LIMIT_FAILED_IDENTITY_CHECKS: Type.Integer({ minimum: 1, default: 30 }),
   /**
-   * The upload check, ffprobe on the stored file: its wall time (it is killed past it; its CPU
-   * time is bounded likewise), its address space, and how many run at once in this process.
+   * The upload check, ffprobe on the stored file: its CPU time (the wall clock allows twice as
+   * much; killed past either), its address space, and how many run at once in this process.
    */
   MEDIA_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 256, default: 512 }),
@@ -94,6 +98,11 @@ const ConfigSchema = Type.Object({
   PROCESSING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 600_000 }),
   PROCESSING_CPU_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
   PROCESSING_MEMORY_MB: Type.Integer({ minimum: 64, default: 1024 }),
+  /**
+   * The longest sound accepted (3 hours). Shorter still for a small file: no sound may be longer
+   * than its bytes can hold at 2 kbit/s (see processing/budget.ts).
+   */
+  MAX_DURATION_MS: Type.Integer({ minimum: 1_000, default: 3 * 60 * 60 * 1000 }),
   /** The ffmpeg and ffprobe to run (names on PATH or paths). */
   FFMPEG_PATH: Type.String({ minLength: 1, default: 'ffmpeg' }),
   FFPROBE_PATH: Type.String({ minLength: 1, default: 'ffprobe' }),

@@ -94,23 +94,28 @@ describe('hostile input, against the API in-process', () => {
   }
 
   describe('filenames', () => {
-    // [as sent, as stored]
-    const FILENAMES: Array<[string, string]> = [
-      ['../../etc/passwd', 'passwd'],
-      ['..\\..\\windows\\win.ini', 'win.ini'],
+    // [as sent, as stored, as downloaded: ending as the type the decoder found, a WAV]
+    const FILENAMES: Array<[string, string, string]> = [
+      ['../../etc/passwd', 'passwd', 'passwd.wav'],
+      ['..\\..\\windows\\win.ini', 'win.ini', 'win.wav'],
       // A raw CR LF ends the part header there: the parser keeps only what came before.
-      ['evil\r\nX-Injected: yes\r\n.wav', 'evil'],
+      ['evil\r\nX-Injected: yes\r\n.wav', 'evil', 'evil.wav'],
       // What browsers send for CR, LF and `"` (WHATWG HTML encodes them).
-      ['evil%0D%0AX-Injected: yes.wav', 'evilX-Injected: yes.wav'],
-      ["a%22; filename*=UTF-8''evil.exe; x=%22.wav", `a"; filename*=UTF-8''evil.exe; x=".wav`],
-      ['nul\u0000byte.wav', 'nulbyte.wav'],
-      ['/absolute/path/tone.wav', 'tone.wav'],
-      ['..', 'sound'],
+      ['evil%0D%0AX-Injected: yes.wav', 'evilX-Injected: yes.wav', 'evilX-Injected: yes.wav'],
+      [
+        "a%22; filename*=UTF-8''evil.exe; x=%22.wav",
+        `a"; filename*=UTF-8''evil.exe; x=".wav`,
+        `a"; filename*=UTF-8''evil.exe; x=".wav`,
+      ],
+      ['nul\u0000byte.wav', 'nulbyte.wav', 'nulbyte.wav'],
+      ['/absolute/path/tone.wav', 'tone.wav', 'tone.wav'],
+      ['..', 'sound', 'sound.wav'],
+      ['track.exe', 'track.exe', 'track.wav'],
     ];
 
     it.each(FILENAMES)(
-      'stores %j as the plain name %j and plays it back under it',
-      async (sent, stored) => {
+      'stores %j as the plain name %j and plays it back as %j',
+      async (sent, stored, downloaded) => {
         const reply = await upload(sent, wavTone());
         expect(reply.status).toBe(201);
         const sound = JSON.parse(reply.body) as { id: string; filename: string };
@@ -125,7 +130,7 @@ describe('hostile input, against the API in-process', () => {
         // Quotes inside the name stay inside it: one filename parameter, the stored name.
         expect(parseContentDisposition(disposition)).toEqual({
           type: 'inline',
-          parameters: { filename: stored },
+          parameters: { filename: downloaded },
         });
       },
     );

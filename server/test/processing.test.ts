@@ -232,9 +232,17 @@ describe('what listeners see', () => {
   it('runs ffmpeg at a lower CPU priority than the API', async () => {
     const ffmpeg = createMediaTool('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 1024 });
     // Three seconds of a tone, read at its own pace (-re): time to look at the process.
-    const run = await ffmpeg.run(
-      ['-nostdin', '-re', '-f', 'lavfi', '-i', 'sine=duration=3', '-f', 'null', '-'],
-    );
+    const run = await ffmpeg.run([
+      '-nostdin',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=3',
+      '-f',
+      'null',
+      '-',
+    ]);
     try {
       let nice: number | undefined;
       await waitUntil('ffmpeg to run', () => {
@@ -267,37 +275,40 @@ function childNiceness(parent: number, name: string): number | undefined {
   return undefined;
 }
 
+async function expectFailedButPlayable(
+  system: TestSystem,
+  userId: number,
+  id: string,
+  code: string,
+): Promise<void> {
+  const sound = await processed(system, id, 30_000, userId);
+  expect(sound.processing).toBe('failed');
+  expect(sound.processingError?.code).toBe(code);
+  // A sentence for people: no address, no storage key, no tool output.
+  expect(sound.processingError?.message).toMatch(/^[A-Z][^/:]*\.$/);
+  expect(sound.streamUrl).toBeNull();
+  expect(sound.waveformUrl).toBeNull();
+  // Anyone else sees that it failed, not why.
+  const seenByOthers = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
+  expect(seenByOthers).toMatchObject({ processing: 'failed', processingError: null });
+  const listed = await json<{ items: SoundBody[] }>(await fetch(`${system.url}/sounds`));
+  expect(listed.items.find((item) => item.id === id)?.processingError).toBeNull();
+  const original = await fetch(`${system.url}/sounds/${id}/audio`);
+  expect(original.status).toBe(200);
+  // Not read here: let go of it, or its connection stays open (and the API cannot close).
+  await original.body?.cancel();
+  expect((await fetch(`${system.url}/sounds/${id}/stream`)).status).toBe(404);
+  expect((await fetch(`${system.url}/sounds/${id}/waveform`)).status).toBe(404);
+}
+
 describe('sounds that cannot be processed', () => {
   let system: TestSystem;
   let userId: number;
   beforeAll(async () => {
-    system = await startSystem({
-      ...PROCESSING,
-      PROCESSING_MAX_ATTEMPTS: '2',
-      PROCESSING_CPU_SECONDS: '2',
-      PROCESSING_TIMEOUT_MS: '4000',
-    });
+    system = await startSystem({ ...PROCESSING, PROCESSING_MAX_ATTEMPTS: '2' });
     userId = await system.createUser();
   });
   afterAll(() => system?.close());
-
-  async function expectFailedButPlayable(id: string, code: string): Promise<void> {
-    const sound = await processed(system, id, 30_000, userId);
-    expect(sound.processing).toBe('failed');
-    expect(sound.processingError?.code).toBe(code);
-    // A sentence for people: no address, no storage key, no tool output.
-    expect(sound.processingError?.message).toMatch(/^[A-Z][^/:]*\.$/);
-    expect(sound.streamUrl).toBeNull();
-    expect(sound.waveformUrl).toBeNull();
-    // Anyone else sees that it failed, not why.
-    const seenByOthers = await json<SoundBody>(await fetch(`${system.url}/sounds/${id}`));
-    expect(seenByOthers).toMatchObject({ processing: 'failed', processingError: null });
-    const listed = await json<{ items: SoundBody[] }>(await fetch(`${system.url}/sounds`));
-    expect(listed.items.find((item) => item.id === id)?.processingError).toBeNull();
-    expect((await fetch(`${system.url}/sounds/${id}/audio`)).status).toBe(200);
-    expect((await fetch(`${system.url}/sounds/${id}/stream`)).status).toBe(404);
-    expect((await fetch(`${system.url}/sounds/${id}/waveform`)).status).toBe(404);
-  }
 
   it('marks a file whose decoding errors cover most of it as failed, with the reason', async () => {
     // Two good seconds of ADTS, then eighteen whose frame headers hold payloads no AAC
@@ -305,7 +316,7 @@ describe('sounds that cannot be processed', () => {
     const good = ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 2 });
     const garbled = garbleAdtsPayloads(ffmpegAudio({ format: 'adts', codec: 'aac', seconds: 18 }));
     const { id } = await upload(system, userId, Buffer.concat([good, garbled]), 'garbled.aac');
-    await expectFailedButPlayable(id, 'undecodable');
+    await expectFailedButPlayable(system, userId, id, 'undecodable');
   });
 
   it('keeps a truncated FLAC as the sound it still holds', async () => {
@@ -317,28 +328,35 @@ describe('sounds that cannot be processed', () => {
     expect(sound.durationMs).toBeLessThan(2500);
   });
 
-  it('stops a file that would decode for hours at its budget', async () => {
-    // Six hours of silence: a small FLAC, but many seconds of CPU to decode and re-encode.
-    const long = ffmpegLavfi('anullsrc=r=8000:cl=mono', [
-      '-t',
-      '21600',
-      '-c:a',
-      'flac',
-      '-f',
-      'flac',
-    ]);
-    expect(long.length).toBeLessThan(8 * 1024 * 1024);
+  it('leaves no derivative behind', async () => {
+    await expectConsistent(system);
+  });
+});
+
+describe('sounds over the time budget', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem({
+      ...PROCESSING,
+      PROCESSING_MAX_ATTEMPTS: '2',
+      PROCESSING_CPU_SECONDS: '1',
+      PROCESSING_TIMEOUT_MS: '1500',
+    });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  it('stops a file at its time budget', async () => {
     const started = performance.now();
-    const { id } = await upload(system, userId, long, 'hours.flac');
-    await expectFailedButPlayable(id, 'over-time');
-    // Failed at once (a budget overrun is no reason to try again), within its budget.
-    expect(performance.now() - started).toBeLessThan(15_000);
+    const { id } = await upload(system, userId, threeMinutesOfNoise(), 'noise.wav');
+    await expectFailedButPlayable(system, userId, id, 'over-time');
+    expect(performance.now() - started).toBeLessThan(30_000);
   }, 60_000);
 
   it('lets only the uploader retry a failed sound, which is then processed again', async () => {
-    const long = ffmpegLavfi('anullsrc=r=8000:cl=mono', ['-t', '21600', '-c:a', 'flac', '-f', 'flac']);
-    const { id } = await upload(system, userId, long, 'hours-again.flac');
-    await expectFailedButPlayable(id, 'over-time');
+    const { id } = await upload(system, userId, threeMinutesOfNoise(), 'noise-again.wav');
+    await expectFailedButPlayable(system, userId, id, 'over-time');
     const other = await system.createUser();
     const retry = (user: number, sound = id) =>
       fetch(`${system.url}/sounds/${sound}/retry`, {
@@ -355,10 +373,51 @@ describe('sounds that cannot be processed', () => {
     expect(await again.json()).toMatchObject({ code: 'NOT_FAILED' });
     expect((await retry(userId, crypto.randomUUID())).status).toBe(404);
     // The same budget, the same end: but it was tried again.
-    await expectFailedButPlayable(id, 'over-time');
+    await expectFailedButPlayable(system, userId, id, 'over-time');
   }, 60_000);
 
   it('leaves no derivative behind', async () => {
+    await expectConsistent(system);
+  });
+});
+
+describe('sounds longer than their files can hold', () => {
+  let system: TestSystem;
+  let userId: number;
+  beforeAll(async () => {
+    system = await startSystem({ ...PROCESSING, MAX_DURATION_MS: '60000' });
+    userId = await system.createUser();
+  });
+  afterAll(() => system?.close());
+
+  it('refuses before the 201 a small file whose container claims hours of sound', async () => {
+    const before = await system.countStoredFiles();
+    const response = await uploadSound(system.url, {
+      userId,
+      bytes: hoursOfSilence(),
+      filename: 'hours.flac',
+    });
+    expect(response.status).toBe(422);
+    const body = await json<{ code: string; message: string }>(response);
+    expect(body.code).toBe('AUDIO_TOO_LONG');
+    expect(body.message).toMatch(/claims 6 h 0 min of sound, more than the limit of 1 min 0 s/);
+    expect(await system.countStoredFiles()).toBe(before);
+  });
+
+  it('stops a file that decodes past what its bytes can hold, though it does not say so', async () => {
+    // The same six hours with the length in its header erased: found out while decoding.
+    const unsaid = hoursOfSilence();
+    unsaid[21] = (unsaid[21] as number) & 0xf0;
+    unsaid.fill(0, 22, 26);
+    const started = performance.now();
+    const { id } = await upload(system, userId, unsaid, 'unsaid.flac');
+    const sound = await processed(system, id, 30_000, userId);
+    expect(sound).toMatchObject({ processing: 'failed', processingError: { code: 'too-long' } });
+    // Stopped at the bound (MAX_DURATION_MS, a minute here), not decoded for six hours.
+    expect(performance.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('leaves nothing behind', async () => {
     await expectConsistent(system);
   });
 });
@@ -402,7 +461,9 @@ describe('without ffmpeg and ffprobe', () => {
     expect((await fetch(`${system.url}/sounds/${sound.id}/audio`)).status).toBe(200);
 
     for (const tool of ['ffmpeg', 'ffprobe']) {
-      const path = spawnSync('sh', ['-c', `command -v ${tool}`]).stdout.toString().trim();
+      const path = spawnSync('sh', ['-c', `command -v ${tool}`])
+        .stdout.toString()
+        .trim();
       symlinkSync(path, join(binDir, tool));
     }
     expect((await processed(system, sound.id)).processing).toBe('ready');
@@ -461,6 +522,7 @@ describe('runners racing for the same jobs', () => {
 
   function runner(leaseMs: number) {
     const config = loadConfig({});
+    const budget = { timeoutMs: 60_000, cpuSeconds: 60, memoryMb: 1024 };
     const fileStore = createFileStore(
       system.fileStore.url,
       backendTimeouts(config),
@@ -470,8 +532,10 @@ describe('runners racing for the same jobs', () => {
     const runner = createProcessingRunner({
       db: system.api.db,
       fileStore,
-      ffmpeg: createMediaTool('ffmpeg', { timeoutMs: 60_000, cpuSeconds: 60, memoryMb: 1024 }),
+      ffmpeg: createMediaTool('ffmpeg', budget),
       ffprobe: createMediaTool('ffprobe', { timeoutMs: 10_000, cpuSeconds: 10, memoryMb: 512 }),
+      budget,
+      maxDurationMs: 3_600_000,
       log: system.api.log,
       maxAttempts: 3,
       retryDelayMs: 100,
@@ -576,4 +640,20 @@ function measureLoudness(file: Buffer): { integratedLufs: number; truePeakDbtp: 
     integratedLufs: Number(summary.match(/I:\s+(-?[\d.]+) LUFS/)?.[1]),
     truePeakDbtp: Number(summary.match(/Peak:\s+(-?[\d.]+) dBFS/)?.[1]),
   };
+}
+
+/** Six hours of silence in a small FLAC: a decompression bomb of the plainest kind. */
+function hoursOfSilence(): Buffer {
+  return ffmpegLavfi('anullsrc=r=8000:cl=mono', ['-t', '21600', '-c:a', 'flac', '-f', 'flac']);
+}
+
+/** Three minutes of noise: far more than a second of CPU to decode and encode. */
+function threeMinutesOfNoise(): Buffer {
+  return ffmpegAudio({
+    format: 'wav',
+    codec: 'pcm_s16le',
+    seconds: 180,
+    signal: 'noise',
+    sampleRate: 22050,
+  });
 }

@@ -42,7 +42,8 @@ function files(): Record<string, Buffer> {
 }
 
 const ffprobe = createMediaTool('ffprobe', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 });
-const ffmpeg = createMediaTool('ffmpeg', { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 });
+const budget = { timeoutMs: 30_000, cpuSeconds: 30, memoryMb: 512 };
+const ffmpeg = createMediaTool('ffmpeg', budget);
 
 it('decodes a file as what ffprobe found it to be', async () => {
   const verdict = await probeAudio(ffprobe, `${baseUrl}/files/tone`);
@@ -53,6 +54,8 @@ it('decodes a file as what ffprobe found it to be', async () => {
     inputUrl: `${baseUrl}/files/tone`,
     found: verdict.found,
     signal: new AbortController().signal,
+    boundMs: 60_000,
+    budget,
   });
   expect(rendered.durationMs).toBe(2000);
 });
@@ -76,6 +79,8 @@ it.each(['list', 'playlist'])('never follows a %s of other files inside a sound'
       bitRate: null,
     },
     signal: new AbortController().signal,
+    boundMs: 60_000,
+    budget,
   });
   await expect(forced).rejects.toBeInstanceOf(ProcessingFailed);
   expect(requested).toContain(`/files/${name}`);

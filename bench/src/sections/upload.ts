@@ -18,6 +18,7 @@ const HEADER = [
   'via API MB/s',
   'file_store MB/s',
   'API ÷ file_store',
+  'upload check (ffprobe) ms',
   'API RSS before MiB',
   'API peak RSS MiB',
   'CPU ms/MB via API: client, API, file_store',
@@ -100,6 +101,7 @@ export async function runUploadSection(
         fixed(apiRate),
         fixed(directRate),
         percent(apiRate / directRate),
+        fixed(median(viaApi.map((transfer) => transfer.checkMs ?? Number.NaN)), 0),
         fixed(Math.max(...rssBefore), 0),
         fixed(Math.max(...peaks), 0),
         `${perMb(apiCpu.client)}, ${perMb(apiCpu.api)}, ${perMb(apiCpu.fileStore)}`,
@@ -108,7 +110,7 @@ export async function runUploadSection(
       ]);
       files = { size, soundId, fileStoreId };
     } catch (error) {
-      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', 1]);
+      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', '', 1]);
     }
   }
 
@@ -120,6 +122,7 @@ export async function runUploadSection(
       rows,
       notes: [
         `Median of ${plan.uploadRuns} upload(s) each way, alternating${plan.uploadWarmupBytes > 0 ? `, after one unreported ${sizeLabel(plan.uploadWarmupBytes)} warm-up upload each way` : ''}; MB = 10^6 bytes; one upload at a time over a fresh connection, the body streamed with Content-Length.`,
+        'Upload check = the median of the API\'s `Server-Timing: check` on the 201: ffprobe reading the stored file from file_store and decoding its first packets, part of "via API" time.',
         `API peak RSS = VmHWM of the API process, ${
           peakResettable
             ? 'reset (clear_refs) before each upload, so it is the peak during that upload'

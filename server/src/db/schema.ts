@@ -80,8 +80,9 @@ export const soundsTable = pgTable(
     streamKey: uuid('stream_key'),
     streamContentType: text('stream_content_type'),
     streamSize: bigint('stream_size', { mode: 'number' }),
-    /** The waveform peaks (audiowaveform JSON) in file_store. */
+    /** The waveform peaks (audiowaveform JSON) in file_store, and their size. */
     waveformKey: uuid('waveform_key').unique(),
+    waveformSize: bigint('waveform_size', { mode: 'number' }),
   },
   (table) => [
     check('sounds_status_check', sql`${table.status} in ('uploading', 'ready', 'deleting')`),
@@ -144,3 +145,15 @@ export const processingJobs = pgTable(
 );
 
 export type ProcessingJobRow = typeof processingJobs.$inferSelect;
+
+/**
+ * When each uploader's job was last claimed: jobs are claimed round robin across uploaders
+ * (the one served longest ago first), so one person's backlog delays another's sound by one
+ * job at most.
+ */
+export const processingTurns = pgTable('processing_turns', {
+  userId: integer('user_id').primaryKey(),
+  lastClaimedAt: timestamp('last_claimed_at', { withTimezone: true, mode: 'date', precision: 3 })
+    .notNull()
+    .defaultNow(),
+});

@@ -33,12 +33,28 @@ export const Errors = {
   emptyTitle: createError('EMPTY_TITLE', 'The title needs at least one visible character', 400),
   unexpectedField: createError('UNEXPECTED_FIELD', 'Unexpected multipart field "%s"', 400),
   fileTooLarge: createError('FILE_TOO_LARGE', 'The file is larger than the limit of %s bytes', 413),
+  quotaExceeded: createError(
+    'QUOTA_EXCEEDED',
+    'Your sounds take %s of your %s bytes of storage: delete some to upload more',
+    413,
+  ),
+  uploadOverQuota: createError(
+    'QUOTA_EXCEEDED',
+    'The file is larger than the %s bytes left of your storage: delete some sounds to upload it',
+    413,
+  ),
+  tooManyPending: createError(
+    'TOO_MANY_PENDING',
+    '%s of your sounds are waiting to be processed (at most %s): upload more once some are ready',
+    429,
+  ),
   notAudio: createError('UNSUPPORTED_MEDIA_TYPE', '%s', 415),
   audioUnverifiable: createError(
     'AUDIO_TOO_COMPLEX',
     'The file could not be checked within its budget (it needed %s); it may be valid audio, but its structure is too large or too deep',
     422,
   ),
+  audioTooLong: createError('AUDIO_TOO_LONG', '%s', 422),
   tooManyAtOnce: createError(
     'TOO_MANY_AT_ONCE',
     'Too many %s at once from your address (at most %s); wait for one to finish',

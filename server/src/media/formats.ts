@@ -33,7 +33,12 @@ export const AUDIO_FAMILIES: readonly AudioFamily[] = [
     extensions: ['.aiff', '.aif', '.aifc'],
     demuxers: ['aiff'],
   },
-  { name: 'FLAC', types: ['audio/flac', 'audio/x-flac'], extensions: ['.flac'], demuxers: ['flac'] },
+  {
+    name: 'FLAC',
+    types: ['audio/flac', 'audio/x-flac'],
+    extensions: ['.flac'],
+    demuxers: ['flac'],
+  },
   {
     name: 'Ogg (Vorbis, Opus, FLAC, Speex)',
     types: ['audio/ogg', 'audio/opus'],
@@ -46,34 +51,69 @@ export const AUDIO_FAMILIES: readonly AudioFamily[] = [
     extensions: ['.m4a', '.mp4', '.m4b', '.3gp', '.3ga'],
     demuxers: ['mov'],
   },
-  { name: 'AAC', types: ['audio/aac', 'audio/x-aac'], extensions: ['.aac'], demuxers: ['aac', 'loas'] },
+  {
+    name: 'AAC',
+    types: ['audio/aac', 'audio/x-aac'],
+    extensions: ['.aac'],
+    demuxers: ['aac', 'loas'],
+  },
   {
     name: 'WebM and Matroska',
     types: ['audio/webm', 'audio/x-matroska'],
     extensions: ['.webm', '.mka', '.mkv'],
     demuxers: ['matroska'],
   },
-  { name: 'WMA', types: ['audio/x-ms-wma'], extensions: ['.wma', '.asf'], demuxers: ['asf', 'xwma'] },
-  { name: 'AMR', types: ['audio/amr', 'audio/amr-wb'], extensions: ['.amr', '.awb'], demuxers: ['amr'] },
+  {
+    name: 'WMA',
+    types: ['audio/x-ms-wma'],
+    extensions: ['.wma', '.asf'],
+    demuxers: ['asf', 'xwma'],
+  },
+  {
+    name: 'AMR',
+    types: ['audio/amr', 'audio/amr-wb'],
+    extensions: ['.amr', '.awb'],
+    demuxers: ['amr'],
+  },
   { name: 'CAF', types: ['audio/x-caf'], extensions: ['.caf'], demuxers: ['caf'] },
-  { name: 'WavPack', types: ['audio/wavpack', 'audio/x-wavpack'], extensions: ['.wv'], demuxers: ['wv'] },
+  {
+    name: 'WavPack',
+    types: ['audio/wavpack', 'audio/x-wavpack'],
+    extensions: ['.wv'],
+    demuxers: ['wv'],
+  },
   {
     name: 'AC-3 and E-AC-3',
     types: ['audio/ac3', 'audio/eac3'],
     extensions: ['.ac3', '.eac3', '.ec3'],
     demuxers: ['ac3', 'eac3'],
   },
-  { name: 'DTS', types: ['audio/vnd.dts'], extensions: ['.dts', '.dtshd'], demuxers: ['dts', 'dtshd'] },
+  {
+    name: 'DTS',
+    types: ['audio/vnd.dts'],
+    extensions: ['.dts', '.dtshd'],
+    demuxers: ['dts', 'dtshd'],
+  },
   { name: 'AU', types: ['audio/basic'], extensions: ['.au', '.snd'], demuxers: ['au'] },
   { name: "Monkey's Audio", types: ['audio/x-ape'], extensions: ['.ape'], demuxers: ['ape'] },
   { name: 'TTA', types: ['audio/x-tta'], extensions: ['.tta'], demuxers: ['tta'] },
   { name: 'TAK', types: ['audio/x-tak'], extensions: ['.tak'], demuxers: ['tak'] },
-  { name: 'Musepack', types: ['audio/x-musepack'], extensions: ['.mpc'], demuxers: ['mpc', 'mpc8'] },
+  {
+    name: 'Musepack',
+    types: ['audio/x-musepack'],
+    extensions: ['.mpc'],
+    demuxers: ['mpc', 'mpc8'],
+  },
   { name: 'Shorten', types: ['audio/x-shorten'], extensions: ['.shn'], demuxers: ['shn'] },
   { name: 'DSD', types: ['audio/x-dsf'], extensions: ['.dsf'], demuxers: ['dsf'] },
   { name: 'Creative Voice', types: ['audio/x-voc'], extensions: ['.voc'], demuxers: ['voc'] },
   { name: 'IFF 8SVX', types: ['audio/x-8svx'], extensions: ['.8svx', '.iff'], demuxers: ['iff'] },
-  { name: 'NIST SPHERE', types: ['audio/x-nist'], extensions: ['.sph', '.nist'], demuxers: ['nistsphere'] },
+  {
+    name: 'NIST SPHERE',
+    types: ['audio/x-nist'],
+    extensions: ['.sph', '.nist'],
+    demuxers: ['nistsphere'],
+  },
   { name: 'QCP', types: ['audio/qcelp'], extensions: ['.qcp'], demuxers: ['qcp'] },
 ];
 
@@ -137,7 +177,9 @@ export function contentTypeOf(found: {
 
 /** The file name ending of a type we serve, e.g. `.opus` for `audio/ogg; codecs=opus`. */
 export function extensionOf(contentType: string): string | undefined {
-  const [type = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  const [type = '', ...parameters] = contentType
+    .split(';')
+    .map((part) => part.trim().toLowerCase());
   const codec = parameters.find((part) => part.startsWith('codecs='))?.slice('codecs='.length);
   if (type === 'audio/ogg' && codec === 'opus') return '.opus';
   if (type === 'audio/ogg' && codec === 'speex') return '.spx';

@@ -1,5 +1,5 @@
 import { contentTypeOf, DEMUXER_ALLOW_LIST, demuxerOf, familyOfDemuxer } from './formats.ts';
-import type { MediaTool } from './tool.ts';
+import type { MediaTool, ToolBudget } from './tool.ts';
 
 /**
  * The decoder is the judge of what audio is: ffprobe opens the stored file (over HTTP from
@@ -29,8 +29,10 @@ export type ProbeVerdict =
   | { audio: true; found: ProbedAudio }
   /** Not audio (415), or audio that does not decode: `finding` says what, for people. */
   | { audio: false; why: 'not-audio' | 'undecodable'; finding: string }
-  /** Checking it took more than its budget (422). */
+  /** Checking it took more CPU or memory than its budget (422). */
   | { audio: false; why: 'over-budget'; finding: string }
+  /** It ran out of wall time with CPU to spare: the machine is busy, not the file at fault (503). */
+  | { audio: false; why: 'busy'; finding: string }
   /** file_store could not be read (503): says nothing about the file. */
   | { audio: false; why: 'storage'; finding: string };
 
@@ -40,7 +42,12 @@ const PACKETS_DECODED = 24;
 const MAX_ANSWER_BYTES = 256 * 1024;
 
 interface FfprobeAnswer {
-  format?: { format_name?: string; duration?: string; bit_rate?: string; tags?: Record<string, string> };
+  format?: {
+    format_name?: string;
+    duration?: string;
+    bit_rate?: string;
+    tags?: Record<string, string>;
+  };
   streams?: Array<{
     index: number;
     codec_type?: string;
@@ -75,10 +82,12 @@ export async function probeAudio(
     { maxStdoutBytes: MAX_ANSWER_BYTES },
   );
   const exit = await run.finished;
+  if (exit.overrun === 'time') return { audio: false, why: 'busy', finding: exit.logTail };
   if (exit.overrun && exit.overrun !== 'not-started') {
     return { audio: false, why: 'over-budget', finding: overrunFinding(exit.overrun) };
   }
-  if (isStorageFailure(exit.logTail)) return { audio: false, why: 'storage', finding: exit.logTail };
+  if (isStorageFailure(exit.logTail))
+    return { audio: false, why: 'storage', finding: exit.logTail };
 
   let answer: FfprobeAnswer = {};
   try {
@@ -131,7 +140,7 @@ export async function probeAudio(
 function overrunFinding(overrun: string): string {
   if (overrun === 'memory') return 'more memory than a check may use';
   if (overrun === 'output') return 'a description larger than a check may read';
-  return 'more time than a check may take';
+  return 'more CPU time than a check may take';
 }
 
 /** ffprobe could not read from file_store: an outage, not a verdict on the file. */
@@ -139,4 +148,19 @@ function isStorageFailure(log: string): boolean {
   return /Connection refused|Connection timed out|Server returned 5\d\d|Server returned 404|End of file while parsing HTTP|Connection reset/i.test(
     log,
   );
+}
+
+/**
+ * The probe's budget from MEDIA_CHECK_TIMEOUT_MS (its CPU time) and MEDIA_CHECK_MEMORY_MB: the
+ * wall clock allows twice the CPU time, so a busy machine does not pass for a costly file.
+ */
+export function probeBudget(settings: {
+  MEDIA_CHECK_TIMEOUT_MS: number;
+  MEDIA_CHECK_MEMORY_MB: number;
+}): ToolBudget {
+  return {
+    timeoutMs: 2 * settings.MEDIA_CHECK_TIMEOUT_MS,
+    cpuSeconds: Math.ceil(settings.MEDIA_CHECK_TIMEOUT_MS / 1000),
+    memoryMb: settings.MEDIA_CHECK_MEMORY_MB,
+  };
 }

@@ -80,6 +80,7 @@ function isText(head: Uint8Array): boolean {
   for (let cut = 0; cut < 4 && cut < head.length; cut++) {
     try {
       const text = decoder.decode(head.subarray(0, head.length - cut));
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
       return !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
     } catch {
       // Not UTF-8 this far: try once more without the last byte.

@@ -125,7 +125,12 @@ export function createMediaTool(path: string, budget: ToolBudget): MediaTool {
             resolve({ ok: true, stdout, logTail });
             return;
           }
-          resolve({ ok: false, overrun: overrun ?? overrunOf(code, signal, logTail), stdout, logTail });
+          resolve({
+            ok: false,
+            overrun: overrun ?? overrunOf(code, signal, logTail),
+            stdout,
+            logTail,
+          });
         });
       });
       return { outputs, finished, kill: () => stop('killed') };

@@ -7,7 +7,8 @@ import type { MediaTool } from './tool.ts';
 /**
  * The upload check: ffprobe's verdict on a stored upload (media/probe.ts), at most `concurrency`
  * at once per process, turned into the API's answers — 415 for what is not audio, 422 for what
- * would cost more than its budget to check, 503 when file_store cannot be read.
+ * would cost more CPU or memory than its budget to check, 503 when file_store cannot be read or
+ * the machine is too busy to finish the check in time.
  */
 export interface UploadCheck {
   /** Whether ffprobe runs on this machine (without it, uploads wait `pending` for a verdict). */
@@ -40,6 +41,9 @@ export function createUploadCheck(
         const verdict = await probeAudio(ffprobe, readUrl, sniffed);
         if (verdict.audio) return verdict.found;
         if (verdict.why === 'over-budget') throw new Errors.audioUnverifiable(verdict.finding);
+        if (verdict.why === 'busy') {
+          throw new Errors.mediaCheckBusy({ cause: new Error(verdict.finding) });
+        }
         if (verdict.why === 'storage') {
           throw new Errors.storageUnavailable({ cause: new Error(verdict.finding) });
         }

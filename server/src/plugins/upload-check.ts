@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { probeBudget } from '../media/probe.ts';
 import { createMediaTool } from '../media/tool.ts';
 import { createUploadCheck, type UploadCheck } from '../media/upload-check.ts';
 
@@ -12,11 +13,7 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { config } = fastify;
-    const ffprobe = createMediaTool(config.FFPROBE_PATH, {
-      timeoutMs: config.MEDIA_CHECK_TIMEOUT_MS,
-      cpuSeconds: Math.ceil(config.MEDIA_CHECK_TIMEOUT_MS / 1000),
-      memoryMb: config.MEDIA_CHECK_MEMORY_MB,
-    });
+    const ffprobe = createMediaTool(config.FFPROBE_PATH, probeBudget(config));
     fastify.decorate(
       'uploadCheck',
       createUploadCheck(ffprobe, {

@@ -22,18 +22,18 @@ const RETRYABLE: ReadonlySet<FailureReason> = new Set(['storage', 'file-missing'
 /** Processing cannot finish: `reason` is for the owner, `detail` for the log. */
 export class ProcessingFailed extends Error {
   readonly reason: FailureReason;
-  constructor(reason: FailureReason, detail: string) {
+  /** Worth another attempt: the fault was not the file's (a busy machine, storage, us). */
+  readonly retryable: boolean;
+  constructor(reason: FailureReason, detail: string, retryable = RETRYABLE.has(reason)) {
     super(detail);
     this.reason = reason;
-  }
-
-  get retryable(): boolean {
-    return RETRYABLE.has(this.reason);
+    this.retryable = retryable;
   }
 }
 
 /** A stored reason as the API shows it; reasons from before this list read as `internal`. */
 export function describeFailure(stored: string | null): { code: FailureReason; message: string } {
-  const code = stored !== null && stored in FAILURE_REASONS ? (stored as FailureReason) : 'internal';
+  const code =
+    stored !== null && stored in FAILURE_REASONS ? (stored as FailureReason) : 'internal';
   return { code, message: FAILURE_REASONS[code] };
 }

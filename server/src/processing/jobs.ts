@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, eq, isNull, lt, lte, or, sql } from '../db/orm.ts';
-import { processingJobs, soundsTable } from '../db/schema.ts';
+import { rowsOf } from '../db/rows.ts';
+import { processingJobs, processingTurns, soundsTable } from '../db/schema.ts';
 
 /**
  * The SQL of processing jobs (see the `processing_jobs` table): claim one with a lease, record
@@ -17,27 +18,34 @@ export interface ClaimedJob {
   leftoverKeys: string[];
 }
 
-/** Claims the job due longest (or undefined): a lease of `leaseMs` and a fresh token. */
+/**
+ * Claims a due job (or undefined) with a lease of `leaseMs` and a fresh token: of the uploaders
+ * with due jobs, the one whose job was claimed longest ago (or never) goes first, and of theirs
+ * the job due longest. Round robin across uploaders: whoever has a backlog, anyone else's sound
+ * waits one job at most.
+ */
 export async function claimJob(db: Database, leaseMs: number): Promise<ClaimedJob | undefined> {
   const token = randomUUID();
-  const due = db
-    .select({ soundId: processingJobs.soundId })
-    .from(processingJobs)
-    .where(
-      and(
-        lte(processingJobs.runAfter, sql`now()`),
-        or(isNull(processingJobs.leaseUntil), lt(processingJobs.leaseUntil, sql`now()`)),
-      ),
-    )
-    .orderBy(asc(processingJobs.runAfter))
-    .limit(1)
-    .for('update', { skipLocked: true });
+  const due = sql`
+    select ${processingJobs.soundId} from ${processingJobs}
+    join ${soundsTable} on ${soundsTable.id} = ${processingJobs.soundId}
+    left join ${processingTurns} on ${processingTurns.userId} = ${soundsTable.userId}
+    where ${processingJobs.runAfter} <= now()
+      and (${processingJobs.leaseUntil} is null or ${processingJobs.leaseUntil} < now())
+    order by ${processingTurns.lastClaimedAt} asc nulls first, ${processingJobs.runAfter} asc
+    limit 1
+    for update of ${processingJobs} skip locked`;
   // The keys before this claim are read in the same statement that overwrites them.
   const result = await db.execute(sql`
     with previous as (
       select ${processingJobs.soundId} as sound_id, ${processingJobs.streamKey} as stream_key,
              ${processingJobs.waveformKey} as waveform_key
       from ${processingJobs} where ${processingJobs.soundId} = (${due})
+    ), turn as (
+      insert into ${processingTurns} (user_id, last_claimed_at)
+      select ${soundsTable.userId}, now() from ${soundsTable}
+      where ${soundsTable.id} = (select sound_id from previous)
+      on conflict (user_id) do update set last_claimed_at = now()
     )
     update ${processingJobs}
     set attempts = ${processingJobs.attempts} + 1,
@@ -95,6 +103,7 @@ export interface Derivatives {
   streamContentType: string;
   streamSize: number;
   waveformKey: string;
+  waveformSize: number;
   durationMs: number;
   loudness: { integratedLufs: number; truePeakDbtp: number } | null;
 }
@@ -124,6 +133,7 @@ export async function completeJob(
     set processing = 'ready', processing_error = null, content_type = ${results.contentType},
         stream_key = ${results.streamKey}, stream_content_type = ${results.streamContentType},
         stream_size = ${results.streamSize}, waveform_key = ${results.waveformKey},
+        waveform_size = ${results.waveformSize},
         duration_ms = ${results.durationMs},
         loudness_lufs = ${results.loudness?.integratedLufs ?? null},
         true_peak_dbtp = ${results.loudness?.truePeakDbtp ?? null}
@@ -235,7 +245,11 @@ export async function pendingDerivativeKeys(db: Database, soundId: string): Prom
   return [job?.streamKey, job?.waveformKey].filter((key): key is string => !!key);
 }
 
-/** The rows of a raw query, from either driver (postgres.js: an array; PGlite: `.rows`). */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+/** How many of `userId`'s sounds wait for processing (queued or running). */
+export async function pendingJobCount(db: Database, userId: number): Promise<number> {
+  const result = await db.execute(sql`
+    select count(*) as count from ${processingJobs}
+    join ${soundsTable} on ${soundsTable.id} = ${processingJobs.soundId}
+    where ${soundsTable.userId} = ${userId}`);
+  return Number(rowsOf<{ count: number | string }>(result)[0]?.count ?? 0);
 }

@@ -7,8 +7,9 @@ import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { familyOfDemuxer } from '../media/formats.ts';
 import { type ProbedAudio, probeAudio } from '../media/probe.ts';
-import type { MediaTool } from '../media/tool.ts';
+import type { MediaTool, ToolBudget } from '../media/tool.ts';
 import { findSoundById } from '../sounds/repository.ts';
+import { durationBoundMs, renditionByteBudget, scaledBudget } from './budget.ts';
 import { ProcessingFailed } from './failures.ts';
 import {
   type ClaimedJob,
@@ -27,6 +28,10 @@ export interface ProcessingDependencies {
   fileStore: FileStore;
   ffmpeg: MediaTool;
   ffprobe: MediaTool;
+  /** The most one job's ffmpeg may take; each job gets its share (processing/budget.ts). */
+  budget: ToolBudget;
+  /** The longest sound accepted, whatever its size. */
+  maxDurationMs: number;
   log: FastifyBaseLogger;
   maxAttempts: number;
   /** The wait before the second attempt; it doubles for each one after. */
@@ -90,9 +95,13 @@ async function attempt(
     afterFailure({ job, deps, log, error, written, shutdown, signal });
 
   let found: ProbedAudio;
+  const boundMs = durationBoundMs(sound.size, deps.maxDurationMs);
   try {
     await expectOriginal(deps.fileStore, sound);
     found = await judge(deps, sound);
+    if (found.durationMs !== null && found.durationMs > boundMs) {
+      throw new ProcessingFailed('too-long', `declares ${found.durationMs} ms of ${boundMs}`);
+    }
   } catch (error) {
     return failed(error, []);
   }
@@ -114,6 +123,8 @@ async function attempt(
       inputUrl: deps.fileStore.readUrl(sound.storageKey),
       found,
       signal,
+      boundMs,
+      budget: scaledBudget(found.durationMs ?? boundMs, deps.budget),
       ...(reuseOriginal
         ? {}
         : {
@@ -121,23 +132,22 @@ async function attempt(
               deps.fileStore.storeSoundFile(
                 streamKey,
                 rendition.pipe(
-                  countBytes((bytes) => {
+                  countBytes(renditionByteBudget(boundMs), (bytes) => {
                     streamSize += bytes;
                   }),
                 ),
               ),
           }),
     });
-    await deps.fileStore.storeSoundFile(
-      waveformKey,
-      Readable.from([Buffer.from(JSON.stringify(rendered.waveform))]),
-    );
+    const waveform = Buffer.from(JSON.stringify(rendered.waveform));
+    await deps.fileStore.storeSoundFile(waveformKey, Readable.from([waveform]));
     const replaced = await completeJob(deps.db, job, {
       contentType: servedType(sound.contentType, found),
       streamKey,
       streamContentType: reuseOriginal ? sound.contentType : STREAM_CONTENT_TYPE,
       streamSize,
       waveformKey,
+      waveformSize: waveform.length,
       durationMs: rendered.durationMs,
       loudness: rendered.loudness,
     });
@@ -200,6 +210,7 @@ async function judge(deps: ProcessingDependencies, sound: SoundRow): Promise<Pro
   if (verdict.audio) return verdict.found;
   if (verdict.why === 'storage') throw new ProcessingFailed('storage', verdict.finding);
   if (verdict.why === 'over-budget') throw new ProcessingFailed('over-time', verdict.finding);
+  if (verdict.why === 'busy') throw new ProcessingFailed('over-time', verdict.finding, true);
   throw new ProcessingFailed(verdict.why, verdict.finding);
 }
 
@@ -247,9 +258,16 @@ async function removeFiles(
   }
 }
 
-function countBytes(onChunk: (bytes: number) => void): Transform {
+/** Counts the rendition's bytes as they are written; past `limit` the job stops, `too-long`. */
+function countBytes(limit: number, onChunk: (bytes: number) => void): Transform {
+  let total = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > limit) {
+        callback(new ProcessingFailed('too-long', `the rendition passed ${limit} bytes`));
+        return;
+      }
       onChunk(chunk.length);
       callback(null, chunk);
     },

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { DEMUXER_ALLOW_LIST } from '../media/formats.ts';
 import type { ProbedAudio } from '../media/probe.ts';
-import type { MediaTool } from '../media/tool.ts';
-import { ProcessingFailed } from './failures.ts';
+import type { MediaTool, ToolBudget } from '../media/tool.ts';
 import { DecodeLog } from './decode-log.ts';
+import { ProcessingFailed } from './failures.ts';
 import { PEAKS_SAMPLE_RATE, PeaksBuilder, type Waveform } from './peaks.ts';
 
 /**
@@ -55,6 +55,10 @@ export async function renderSound(options: {
   found: ProbedAudio;
   /** Stops ffmpeg (this process is shutting down, or the job was lost). */
   signal: AbortSignal;
+  /** The most sound it may decode (processing/budget.ts): past it, it fails `too-long`. */
+  boundMs: number;
+  /** This run's time, CPU and memory. */
+  budget: ToolBudget;
   storeStream?: (rendition: Readable) => Promise<void>;
 }): Promise<RenderedSound> {
   const { storeStream, found } = options;
@@ -67,6 +71,8 @@ export async function renderSound(options: {
       // Only the one file, over HTTP, with the demuxer ffprobe found (a file ffmpeg would take
       // for a playlist or a list of other files can never make it open them).
       ...['-protocol_whitelist', 'http,tcp', '-format_whitelist', DEMUXER_ALLOW_LIST],
+      // Reading stops a second past the bound: whatever decodes beyond it fails the job.
+      ...['-t', ((options.boundMs + 1000) / 1000).toFixed(3)],
       ...['-f', found.demuxer, '-i', options.inputUrl],
       ...['-filter_complex', filterGraph(found, Boolean(storeStream))],
       ...(storeStream
@@ -79,7 +85,7 @@ export async function renderSound(options: {
         : []),
       ...['-map', '[peaks]', '-c:a', 'pcm_s16le', '-f', 's16le', storeStream ? 'pipe:4' : 'pipe:3'],
     ],
-    { outputs: storeStream ? 2 : 1, onLogLine: (line) => log.read(line) },
+    { outputs: storeStream ? 2 : 1, onLogLine: (line) => log.read(line), budget: options.budget },
   );
   const stop = () => run.kill();
   options.signal.addEventListener('abort', stop, { once: true });
@@ -103,12 +109,13 @@ export async function renderSound(options: {
     ),
     measured.catch(() => undefined),
   ]).finally(() => options.signal.removeEventListener('abort', stop));
+  if (storing instanceof ProcessingFailed) throw storing;
   if (storing !== undefined) {
     throw new ProcessingFailed('storage', `the rendition could not be stored: ${storing}`);
   }
-  if (exit.overrun === 'time' || exit.overrun === 'cpu') {
-    throw new ProcessingFailed('over-time', exit.logTail);
-  }
+  // Out of CPU time, the file's doing; out of wall time first, maybe a busy machine's: retried.
+  if (exit.overrun === 'cpu') throw new ProcessingFailed('over-time', exit.logTail);
+  if (exit.overrun === 'time') throw new ProcessingFailed('over-time', exit.logTail, true);
   if (exit.overrun === 'memory') throw new ProcessingFailed('over-memory', exit.logTail);
   if (exit.overrun) throw new ProcessingFailed('internal', `ffmpeg: ${exit.overrun}`);
   if (log.storageFailed) throw new ProcessingFailed('storage', exit.logTail);
@@ -116,6 +123,9 @@ export async function renderSound(options: {
     throw new ProcessingFailed('undecodable', `no audio decoded: ${exit.logTail}`);
   }
   const durationMs = Math.round((peaks.samples * 1000) / PEAKS_SAMPLE_RATE);
+  if (durationMs > options.boundMs) {
+    throw new ProcessingFailed('too-long', `decoded past its bound of ${options.boundMs} ms`);
+  }
   if (
     log.errors >= MANY_ERRORS &&
     found.durationMs !== null &&

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
+import { probeBudget } from '../media/probe.ts';
 import { createMediaTool } from '../media/tool.ts';
 import { claimJob } from './jobs.ts';
 import { type JobOutcome, type ProcessingDependencies, processJob } from './process-sound.ts';
@@ -93,19 +94,18 @@ export function createRunnerFromSettings(
   config: Config,
   deps: Pick<ProcessingDependencies, 'db' | 'fileStore' | 'log'>,
 ): ProcessingRunner {
+  const budget = {
+    timeoutMs: config.PROCESSING_TIMEOUT_MS,
+    cpuSeconds: config.PROCESSING_CPU_SECONDS,
+    memoryMb: config.PROCESSING_MEMORY_MB,
+  };
   return createProcessingRunner({
     ...deps,
-    ffmpeg: createMediaTool(config.FFMPEG_PATH, {
-      timeoutMs: config.PROCESSING_TIMEOUT_MS,
-      cpuSeconds: config.PROCESSING_CPU_SECONDS,
-      memoryMb: config.PROCESSING_MEMORY_MB,
-    }),
+    ffmpeg: createMediaTool(config.FFMPEG_PATH, budget),
+    budget,
+    maxDurationMs: config.MAX_DURATION_MS,
     // The same budget as the upload check's: the job asks the same question.
-    ffprobe: createMediaTool(config.FFPROBE_PATH, {
-      timeoutMs: config.MEDIA_CHECK_TIMEOUT_MS,
-      cpuSeconds: Math.ceil(config.MEDIA_CHECK_TIMEOUT_MS / 1000),
-      memoryMb: config.MEDIA_CHECK_MEMORY_MB,
-    }),
+    ffprobe: createMediaTool(config.FFPROBE_PATH, probeBudget(config)),
     maxAttempts: config.PROCESSING_MAX_ATTEMPTS,
     retryDelayMs: config.PROCESSING_RETRY_DELAY_MS,
     concurrency: config.PROCESSING_CONCURRENCY,

@@ -12,7 +12,15 @@ export const limitsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     userId: USER_ID_RANGE,
     title: { maxLength: MAX_TITLE_LENGTH },
     page: PAGE_SIZE,
-    upload: { maxBytes: fastify.config.MAX_UPLOAD_BYTES, formats: ACCEPTED_FORMATS },
+    upload: {
+      maxBytes: fastify.config.MAX_UPLOAD_BYTES,
+      maxDurationMs: fastify.config.MAX_DURATION_MS,
+      formats: ACCEPTED_FORMATS,
+    },
+    quota: {
+      storageBytes: fastify.config.USER_STORAGE_BYTES,
+      pendingSounds: fastify.config.USER_PENDING_SOUNDS,
+    },
   };
 
   fastify.get(
@@ -23,7 +31,7 @@ export const limitsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['meta'],
         summary: 'The limits a client must respect',
         description:
-          'User id range, title length, page sizes, the largest upload and the accepted formats.',
+          'User id range, title length, page sizes, the largest upload, the longest sound, the accepted formats and the quota per user (see `GET /me` for your own use of it).',
         response: { 200: reply('The limits, as this API is configured', Type.Ref('Limits')) },
       },
     },

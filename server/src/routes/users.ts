@@ -35,11 +35,15 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         operationId: 'getMe',
         tags: ['users'],
-        summary: 'Check who you are',
-        description: 'Succeeds when `X-User-Id` names a registered user: the way to "log in".',
-        response: { 200: reply('You are this registered user', Type.Ref('User')) },
+        summary: 'Check who you are, and your quota',
+        description:
+          'Succeeds when `X-User-Id` names a registered user: the way to "log in". Tells what your sounds take of your storage quota and how many wait for processing.',
+        response: { 200: reply('You are this registered user', Type.Ref('Me')) },
       },
     },
-    async (request) => ({ id: request.userId as number }),
+    async (request) => {
+      const id = request.userId as number;
+      return { id, ...(await fastify.sounds.quotaOf(id)) };
+    },
   );
 };

@@ -12,6 +12,10 @@ export const Limits = Type.Object(
     }),
     upload: Type.Object({
       maxBytes: Type.Integer({ description: 'The largest file an upload may carry' }),
+      maxDurationMs: Type.Integer({
+        description:
+          'The longest sound accepted; a small file is held to less (no more than 2 kbit/s of its bytes can carry)',
+      }),
       formats: Type.Array(
         Type.Object({
           name: Type.String({ description: 'As people call it, e.g. MP3' }),
@@ -19,6 +23,12 @@ export const Limits = Type.Object(
           extensions: Type.Array(Type.String(), { description: 'File name endings, e.g. .mp3' }),
         }),
       ),
+    }),
+    quota: Type.Object({
+      storageBytes: Type.Integer({ description: 'Bytes one user’s sounds may take' }),
+      pendingSounds: Type.Integer({
+        description: 'Sounds one user may have waiting for processing',
+      }),
     }),
   },
   {
@@ -31,8 +41,10 @@ export const Limits = Type.Object(
         page: { default: 20, maximum: 100 },
         upload: {
           maxBytes: 104857600,
+          maxDurationMs: 10800000,
           formats: [{ name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] }],
         },
+        quota: { storageBytes: 2147483648, pendingSounds: 100 },
       },
     ],
   },

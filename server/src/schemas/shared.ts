@@ -2,7 +2,7 @@ import { ErrorReply } from './common.ts';
 import { Limits } from './limits.ts';
 import { Readiness } from './readiness.ts';
 import { Sound, SoundChanges, SoundList } from './sound.ts';
-import { NewUser, User } from './user.ts';
+import { Me, NewUser, User } from './user.ts';
 import { Waveform } from './waveform.ts';
 
 /**
@@ -17,6 +17,7 @@ export const SHARED_SCHEMAS = [
   SoundChanges,
   NewUser,
   User,
+  Me,
   Limits,
   Waveform,
   Readiness,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
+import { rowsOf } from '../db/rows.ts';
 import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
 import type { CursorPosition } from './cursor.ts';
 import { searchTextOf } from './search-text.ts';
@@ -54,7 +55,7 @@ export async function publishSound(
       insert into ${processingJobs} (sound_id) select id from published
     )
     select id from published`);
-  const [first] = Array.isArray(published) ? published : (published as { rows: unknown[] }).rows;
+  const [first] = rowsOf(published);
   return first ? findSoundById(db, row.id) : undefined;
 }
 

@@ -4,18 +4,19 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
-import type { UploadCheck } from '../media/upload-check.ts';
 import { extensionOf, hasExtensionOf } from '../media/formats.ts';
+import type { UploadCheck } from '../media/upload-check.ts';
 import { retryFailedSound } from '../processing/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteSound } from './delete.ts';
 import { cleanTitle } from './names.ts';
 import { type ServedFile, sendStoredFile } from './playback.ts';
+import { quotaUseOf } from './quota.ts';
 import { createReadCache } from './read-cache.ts';
 import { reapUnfinishedSounds } from './reaper.ts';
 import { findReadySound, type ListedSound, listReadySounds, renameSound } from './repository.ts';
 import { prefixQuery } from './search-text.ts';
-import { receiveUpload } from './upload.ts';
+import { type ReceivedUpload, receiveUpload } from './upload.ts';
 
 export interface ListQuery {
   limit: number;
@@ -63,7 +64,7 @@ export interface SoundsService {
   /** Gives `userId`'s sound `id` a new title (403 for someone else's, 404 for none). */
   rename(id: string, userId: number, title: string): Promise<SoundRow>;
   /** Receives the multipart upload of `request` for `userId`; resolves to the new sound. */
-  upload(request: FastifyRequest, userId: number): Promise<SoundRow>;
+  upload(request: FastifyRequest, userId: number): Promise<ReceivedUpload>;
   /**
    * Queues `userId`'s failed sound `id` for processing again (403 for someone else's, 404 for
    * none, 409 when it did not fail); resolves to it, now `pending`.
@@ -71,6 +72,11 @@ export interface SoundsService {
   retry(id: string, userId: number): Promise<SoundRow>;
   /** Deletes `userId`'s sound `id` (403 for someone else's, 404 for none). */
   remove(id: string, userId: number, log: FastifyBaseLogger): Promise<void>;
+  /** What `userId` holds against their quota, and the quota. */
+  quotaOf(userId: number): Promise<{
+    storage: { usedBytes: number; limitBytes: number };
+    pendingSounds: { count: number; limit: number };
+  }>;
   /** One reaper pass over unfinished uploads and deletes; resolves to the rows removed. */
   reap(): Promise<number>;
   /**
@@ -87,7 +93,15 @@ export interface SoundsServiceDependencies {
   fileStore: FileStore;
   uploadCheck: UploadCheck;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'READ_CACHE_TTL_MS' | 'MAX_UPLOAD_BYTES' | 'REAPER_STALE_AFTER_MS'>;
+  config: Pick<
+    Config,
+    | 'READ_CACHE_TTL_MS'
+    | 'MAX_UPLOAD_BYTES'
+    | 'MAX_DURATION_MS'
+    | 'USER_STORAGE_BYTES'
+    | 'USER_PENDING_SOUNDS'
+    | 'REAPER_STALE_AFTER_MS'
+  >;
 }
 
 export function createSoundsService(deps: SoundsServiceDependencies): SoundsService {
@@ -151,17 +165,22 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
     },
 
     async upload(request, userId) {
-      const row = await receiveUpload(request, userId, {
+      const received = await receiveUpload(request, userId, {
         db,
         fileStore,
         uploadCheck: deps.uploadCheck,
         log: request.log,
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        maxDurationMs: config.MAX_DURATION_MS,
+        quota: {
+          storageBytes: config.USER_STORAGE_BYTES,
+          pendingSounds: config.USER_PENDING_SOUNDS,
+        },
         heartbeatMs: Math.max(250, Math.floor(config.REAPER_STALE_AFTER_MS / 4)),
       });
       forgetReads();
       deps.onPublished();
-      return row;
+      return received;
     },
 
     async retry(id, userId) {
@@ -179,6 +198,14 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
     },
 
     processed: forgetReads,
+
+    async quotaOf(userId) {
+      const use = await quotaUseOf(db, userId);
+      return {
+        storage: { usedBytes: use.storedBytes, limitBytes: config.USER_STORAGE_BYTES },
+        pendingSounds: { count: use.pendingSounds, limit: config.USER_PENDING_SOUNDS },
+      };
+    },
 
     reap() {
       return reapUnfinishedSounds({

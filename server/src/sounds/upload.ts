@@ -8,7 +8,9 @@ import type { SoundRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import { type Sniffed, sniff } from '../media/sniff.ts';
 import { notAudio, type UploadCheck } from '../media/upload-check.ts';
+import { durationBoundMs } from '../processing/budget.ts';
 import { cleanFilename, cleanTitle, defaultTitle } from './names.ts';
+import { type UserQuota, uploadAllowance } from './quota.ts';
 import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
 
@@ -21,8 +23,22 @@ export interface UploadDependencies {
   uploadCheck: UploadCheck;
   log: FastifyBaseLogger;
   maxUploadBytes: number;
+  quota: UserQuota;
+  /** The longest sound accepted (MAX_DURATION_MS); a small file is held to less. */
+  maxDurationMs: number;
   /** How often a live upload refreshes its row (well under the reaper's staleness limit). */
   heartbeatMs: number;
+}
+
+/** The dependencies, and the size this upload may reach with the error that says so. */
+interface LimitedUpload extends UploadDependencies {
+  limit: { bytes: number; error: () => Error };
+}
+
+/** A published upload, and how long the decoder took to judge it (for `Server-Timing`). */
+export interface ReceivedUpload {
+  row: SoundRow;
+  checkMs: number;
 }
 
 /** A file that reached storage; its row is still `uploading`. */
@@ -44,9 +60,15 @@ export async function receiveUpload(
   request: FastifyRequest,
   userId: number,
   deps: UploadDependencies,
-): Promise<SoundRow> {
+): Promise<ReceivedUpload> {
+  // What this upload may add: the smaller of the upload limit and what is left of the quota.
+  const remaining = await uploadAllowance(deps.db, userId, deps.quota);
+  const limit =
+    remaining < deps.maxUploadBytes
+      ? { bytes: remaining, error: () => new Errors.uploadOverQuota(remaining) }
+      : { bytes: deps.maxUploadBytes, error: () => new Errors.fileTooLarge(deps.maxUploadBytes) };
   const parts = multipartParts(request, {
-    fileSize: deps.maxUploadBytes,
+    fileSize: limit.bytes,
     files: 1,
     fields: 1,
     parts: 2,
@@ -66,17 +88,20 @@ export async function receiveUpload(
         part.file.destroy();
         throw new Errors.unexpectedField(part.fieldname);
       } else {
-        stored = await storeFilePart(part, userId, deps, heartbeat);
+        stored = await storeFilePart(part, userId, { ...deps, limit }, heartbeat);
       }
     }
     if (!stored) throw new Errors.noFile();
     // Without ffprobe on this machine the verdict waits for processing: the sound is listed
     // `pending` with the type its first bytes suggest.
+    const checkStarted = performance.now();
     const audio = await deps.uploadCheck.judge(
       deps.fileStore.readUrl(stored.row.storageKey),
       stored.sniffed,
     );
 
+    const checkMs = performance.now() - checkStarted;
+    if (audio) refuseIfTooLong(audio.durationMs, stored.size, deps.maxDurationMs);
     const published = stored;
     // From here the upload is no longer ours to discard: if publishing fails, it may still have
     // committed (the answer lost on the way back), and removing the file would leave a listed
@@ -93,7 +118,7 @@ export async function receiveUpload(
       throw new Errors.storageUnavailable({
         cause: new Error('upload row vanished before publishing'),
       });
-    return row;
+    return { row, checkMs };
   } catch (error) {
     if (stored) await discardUpload(stored.row, deps);
     throw error;
@@ -166,7 +191,7 @@ class Heartbeat {
 async function storeFilePart(
   part: MultipartFile,
   userId: number,
-  deps: UploadDependencies,
+  deps: LimitedUpload,
   heartbeat: Heartbeat,
 ): Promise<StoredUpload> {
   const file = part.file;
@@ -174,7 +199,7 @@ async function storeFilePart(
   const head = await readHead(file, HEAD_BYTES).catch((cause) => {
     throw new Errors.uploadAborted({ cause });
   });
-  if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+  if (sizeLimit.exceeded()) throw deps.limit.error();
   if (head.length === 0) throw new Errors.emptyFile();
   const sniffed = sniff(head);
   if (sniffed.notAudio) {
@@ -221,7 +246,7 @@ async function streamToStorage(
   head: Buffer,
   row: SoundRow,
   sizeLimit: ReturnType<typeof watchSizeLimit>,
-  deps: UploadDependencies,
+  deps: LimitedUpload,
 ): Promise<number> {
   const meter = byteCounter();
   // Set when the client's side fails (disconnect, malformed multipart), as opposed to storage.
@@ -238,13 +263,13 @@ async function streamToStorage(
 
   try {
     await deps.fileStore.storeSoundFile(row.storageKey, meter, sizeLimit.signal);
-    if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    if (sizeLimit.exceeded()) throw deps.limit.error();
     return meter.size;
   } catch (error) {
     // Read before destroying the part: destroying it counts as the client's stream failing.
     const failedOnClientSide = clientError !== undefined;
     file.destroy();
-    if (sizeLimit.exceeded()) throw new Errors.fileTooLarge(deps.maxUploadBytes);
+    if (sizeLimit.exceeded()) throw deps.limit.error();
     if (failedOnClientSide) throw new Errors.uploadAborted({ cause: clientError });
     throw error;
   }
@@ -275,4 +300,28 @@ async function discardUpload(row: SoundRow, deps: UploadDependencies): Promise<v
       'could not clean up a failed upload; the reaper will',
     );
   }
+}
+
+/**
+ * 422 for a file whose container claims more sound than it may hold: more than its bytes can
+ * carry (a decompression bomb, a forged header) or more than MAX_DURATION_MS.
+ */
+function refuseIfTooLong(durationMs: number | null, size: number, maxDurationMs: number): void {
+  const boundMs = durationBoundMs(size, maxDurationMs);
+  if (durationMs === null || durationMs <= boundMs) return;
+  const claims = `The file claims ${formatLength(durationMs)} of sound`;
+  throw new Errors.audioTooLong(
+    boundMs === maxDurationMs
+      ? `${claims}, more than the limit of ${formatLength(maxDurationMs)}`
+      : `${claims}, more than its ${size} bytes can hold (at most ${formatLength(boundMs)})`,
+  );
+}
+
+/** "26 h 30 min", "4 min 5 s", "12 s": a length for people. */
+function formatLength(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s} s`;
+  return `${s} s`;
 }

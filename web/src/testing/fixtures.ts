@@ -25,7 +25,6 @@ export function makeSound(overrides: Partial<Sound> = {}): Sound {
     processingError: null,
     waveformUrl: null,
     streamUrl: null,
-    loudness: null,
     ...overrides,
   };
 }
