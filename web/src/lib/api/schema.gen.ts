@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * The limits a client must respect
-         * @description User id range, title length, page sizes, the largest upload and the accepted formats.
+         * @description User id range, title length, page sizes, the largest upload, the longest sound, the accepted formats and the quota per user (see `GET /me` for your own use of it).
          */
         get: operations["getLimits"];
         put?: never;
@@ -92,8 +92,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Check who you are
-         * @description Succeeds when `X-User-Id` names a registered user: the way to "log in".
+         * Check who you are, and your quota
+         * @description Succeeds when `X-User-Id` names a registered user: the way to "log in". Tells what your sounds take of your storage quota and how many wait for processing.
          */
         get: operations["getMe"];
         put?: never;
@@ -411,6 +411,36 @@ export interface components {
             id: number;
         };
         /**
+         * Me
+         * @example {
+         *       "id": 4242,
+         *       "storage": {
+         *         "usedBytes": 5292044,
+         *         "limitBytes": 2147483648
+         *       },
+         *       "pendingSounds": {
+         *         "count": 0,
+         *         "limit": 100
+         *       }
+         *     }
+         */
+        Me: {
+            /** @description A numeric user id */
+            id: number;
+            storage: {
+                /** @description Bytes your sounds take: originals, renditions and waveforms */
+                usedBytes: number;
+                /** @description Your storage quota */
+                limitBytes: number;
+            };
+            pendingSounds: {
+                /** @description Your sounds waiting to be processed */
+                count: number;
+                /** @description How many may wait at once; more uploads wait (429) */
+                limit: number;
+            };
+        };
+        /**
          * Limits
          * @example {
          *       "userId": {
@@ -426,6 +456,7 @@ export interface components {
          *       },
          *       "upload": {
          *         "maxBytes": 104857600,
+         *         "maxDurationMs": 10800000,
          *         "formats": [
          *           {
          *             "name": "MP3",
@@ -437,6 +468,10 @@ export interface components {
          *             ]
          *           }
          *         ]
+         *       },
+         *       "quota": {
+         *         "storageBytes": 2147483648,
+         *         "pendingSounds": 100
          *       }
          *     }
          */
@@ -458,6 +493,8 @@ export interface components {
             upload: {
                 /** @description The largest file an upload may carry */
                 maxBytes: number;
+                /** @description The longest sound accepted; a small file is held to less (no more than 2 kbit/s of its bytes can carry) */
+                maxDurationMs: number;
                 formats: {
                     /** @description As people call it, e.g. MP3 */
                     name: string;
@@ -466,6 +503,12 @@ export interface components {
                     /** @description File name endings, e.g. .mp3 */
                     extensions: string[];
                 }[];
+            };
+            quota: {
+                /** @description Bytes one user’s sounds may take */
+                storageBytes: number;
+                /** @description Sounds one user may have waiting for processing */
+                pendingSounds: number;
             };
         };
         /**
@@ -787,7 +830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is larger than the limit (`GET /limits`) */
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -814,7 +857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -868,7 +911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
@@ -907,7 +950,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1082,7 +1125,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is larger than the limit (`GET /limits`) */
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1109,7 +1152,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The file could not be checked within its budget */
+            /** @description The file could not be checked within its budget, or it claims more sound than it may hold */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1118,7 +1161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1309,7 +1352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is larger than the limit (`GET /limits`) */
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1345,7 +1388,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1454,7 +1497,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is larger than the limit (`GET /limits`) */
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1490,7 +1533,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1656,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1822,7 +1865,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1988,7 +2031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2154,7 +2197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2320,7 +2363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2434,7 +2477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description The body is larger than the limit (`GET /limits`) */
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2470,7 +2513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address: a rate limit, or too many transfers at once (see `Retry-After`) */
+            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
