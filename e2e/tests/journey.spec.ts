@@ -121,6 +121,18 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     // Playing, not just placed: the position moves on.
     const placed = await playerPosition(page);
     await expect.poll(() => playerPosition(page)).toBeGreaterThan(placed + 0.3);
+
+    // Levelled to one loudness through Web Audio (so the audio is fetched with CORS): on by
+    // default; the sound plays on while it is switched off and on.
+    const level = bar.getByRole('switch', { name: 'Level volume' });
+    await expect(level).toBeChecked();
+    await level.click();
+    await expect(level).not.toBeChecked();
+    await level.click();
+    await expect(level).toBeChecked();
+    const switched = await playerPosition(page);
+    await expect.poll(() => playerPosition(page)).toBeGreaterThan(switched + 0.3);
+    await expectFitsTheWindow(page);
   });
 
   await test.step('drags on the waveform to seek back', async () => {
@@ -318,8 +330,9 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     await writeFile(notes, 'Shopping list: milk, eggs, a better microphone.\n');
     await upload(page, notes);
     const row = uploadRows(page).filter({ hasText: 'notes.txt' });
+    // The decoder's verdict, in its words.
     await expect(row.getByRole('alert')).toHaveText(
-      /^“notes\.txt” is not an audio file the server accepts\. Try MP3, .+\.$/,
+      /^“notes\.txt” was not uploaded\. The file is not audio Cloud Sound can play: .+\.$/,
     );
     await expectFitsTheWindow(page);
   });
