@@ -51,8 +51,8 @@ it('runs every section in smoke mode and prints a table with rows for each, with
   const began = performance.now();
   const { code, output } = await runSmoke();
   const printed = tables(output);
-  // upload, playback, listing, concurrency, start-up, catalogue, replicas, processing
-  expect(printed.map((table) => table.rows.length > 0)).toEqual(Array(8).fill(true));
+  // upload, playback, listing, concurrency, start-up, catalogue, replicas, processing, fairness
+  expect(printed.map((table) => table.rows.length > 0)).toEqual(Array(9).fill(true));
   for (const table of printed) {
     for (const row of table.rows) {
       expect(row.length).toBe(table.header.length);

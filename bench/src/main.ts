@@ -1,6 +1,6 @@
 // `pnpm bench`: starts the system on free ports (Postgres when DATABASE_URL is set, PGlite
 // otherwise), measures upload, playback, listing, concurrency, start-up, a million-sound
-// catalogue, replica scaling and processing, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
+// catalogue, replica scaling, processing and its fairness, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
 // Exits 1 if any measurement failed (an ERROR cell). Settings: see bench/README.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { apiNodeFlags, readPlan } from './plan.ts';
 import { runCatalogueSection } from './sections/catalogue.ts';
 import { runConcurrencySection } from './sections/concurrency.ts';
 import type { BenchContext, OwnSystemsContext, SectionReport } from './sections/context.ts';
+import { runFairnessSection } from './sections/fairness.ts';
 import { runListingSection } from './sections/listing.ts';
 import { runPlaybackSection } from './sections/playback.ts';
 import { runProcessingSection } from './sections/processing.ts';
@@ -62,6 +63,7 @@ try {
   if (plan.sections.includes('catalogue')) print(await runCatalogueSection(own));
   if (plan.sections.includes('replicas')) print(await runReplicasSection(own));
   if (plan.sections.includes('processing')) print(await runProcessingSection(own));
+  if (plan.sections.includes('fairness')) print(await runFairnessSection(own));
 } finally {
   await cleanUpAll();
   await removeWorkDir();

@@ -13,6 +13,7 @@ export const SECTIONS = [
   'catalogue',
   'replicas',
   'processing',
+  'fairness',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 

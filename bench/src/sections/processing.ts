@@ -260,7 +260,11 @@ const rssCell = (rss: PeakRss) =>
   rss.processes === 0 ? 'n/a (no ffmpeg seen)' : fixed(rss.peakMiB, 0);
 
 /** Asks `GET /sounds/:id` every POLL_MS until processing has ended; the last answer. */
-async function waitProcessed(api: string, id: string, timeoutMs: number): Promise<SoundJson> {
+export async function waitProcessed(
+  api: string,
+  id: string,
+  timeoutMs: number,
+): Promise<SoundJson> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const sound = await getJson<SoundJson>(`${api}/sounds/${id}`);
@@ -520,7 +524,7 @@ async function measureBusy(
 // ---------------------------------------------------------------------------------------------
 // A system of this section's own
 
-interface Running {
+export interface Running {
   system: BenchSystem;
   /** The headers of a registered uploader. */
   userHeaders: Record<string, string>;
@@ -528,7 +532,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startOwnSystem(
+export async function startOwnSystem(
   context: OwnSystemsContext,
   name: string,
   databaseUrl: string | undefined,
