@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { PlayerBar } from '../components/player/player-bar.tsx';
 import { SessionBar } from '../features/auth/components/session-bar.tsx';
+import { PreparingSoundWatch } from '../features/sounds/components/preparing-sound.tsx';
 import { useAuthenticatedUserId } from '../lib/session.tsx';
 
 /** Every page: the header, the page itself, and the player that plays on across pages. */
@@ -29,6 +30,7 @@ export function AppLayout() {
         <Outlet />
       </main>
       <PlayerBar />
+      <PreparingSoundWatch />
     </>
   );
 }

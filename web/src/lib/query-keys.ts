@@ -14,6 +14,13 @@ export const soundsKeys = {
   lists: () => [...soundsKeys.all, 'list'] as const,
   list: (filter: SoundListFilter) => [...soundsKeys.lists(), filter] as const,
   details: () => [...soundsKeys.all, 'detail'] as const,
-  detail: (soundId: string) => [...soundsKeys.details(), soundId] as const,
+  /** Every cached copy of one sound's `GET /sounds/:id`, whoever asked. */
+  sound: (soundId: string) => [...soundsKeys.details(), soundId] as const,
+  /**
+   * One sound as `viewerId` sees it (null: asked without `X-User-Id`): only its uploader's copy
+   * says why its processing failed.
+   */
+  detail: (soundId: string, viewerId: number | null) =>
+    [...soundsKeys.sound(soundId), viewerId] as const,
   waveform: (soundId: string) => [...soundsKeys.all, 'waveform', soundId] as const,
 };

@@ -60,12 +60,54 @@ export function restoreSounds(
   for (const [queryKey, data] of snapshot.details) queryClient.setQueryData(queryKey, data);
 }
 
-/** Writes a newer copy of `sound` into every listing and its own page. */
+/** Who a cached sound page was asked as: the last part of its key (null: nobody). */
+function viewerOf(queryKey: QueryKey): number | null {
+  const viewer = queryKey[3];
+  return typeof viewer === 'number' ? viewer : null;
+}
+
+/**
+ * `fresh` as the cache of what `viewerId` sees should hold it: why processing failed is for its
+ * uploader alone (listings never say), and a copy that cannot say keeps the reason `known`.
+ */
+export function asSeenBy(fresh: Sound, viewerId: number | null, known?: Sound): Sound {
+  if (viewerId !== fresh.userId) {
+    return fresh.processingError === null ? fresh : { ...fresh, processingError: null };
+  }
+  if (
+    fresh.processing === 'failed' &&
+    fresh.processingError === null &&
+    known?.processing === 'failed' &&
+    known.processingError !== null
+  ) {
+    return { ...fresh, processingError: known.processingError };
+  }
+  return fresh;
+}
+
+/**
+ * Writes a newer copy of `sound` into every listing and its page: the copy everyone sees, and
+ * any cached copy its uploader asked for.
+ */
 export function updateCachedSound(queryClient: QueryClient, sound: Sound): void {
+  const everyone = asSeenBy(sound, null);
   queryClient.setQueriesData<SoundPages>({ queryKey: soundsKeys.lists() }, (data) =>
-    withSoundChanged(data, sound.id, () => sound),
+    withSoundChanged(data, sound.id, () => everyone),
   );
-  queryClient.setQueryData(soundsKeys.detail(sound.id), sound);
+  queryClient.setQueryData(soundsKeys.detail(sound.id, null), everyone);
+  for (const [queryKey, known] of queryClient.getQueriesData<Sound>({
+    queryKey: soundsKeys.sound(sound.id),
+  })) {
+    const viewer = viewerOf(queryKey);
+    if (viewer === null) continue;
+    const seen = asSeenBy(sound, viewer, known);
+    if (viewer === seen.userId && seen.processing === 'failed' && seen.processingError === null) {
+      // Failed (again) in a copy that cannot say why: the uploader's own is asked for anew.
+      void queryClient.invalidateQueries({ queryKey, exact: true });
+    } else {
+      queryClient.setQueryData(queryKey, seen);
+    }
+  }
 }
 
 /**
@@ -73,6 +115,7 @@ export function updateCachedSound(queryClient: QueryClient, sound: Sound): void 
  * everyone's and its uploader's, when they are not searched.
  */
 export function addCachedSound(queryClient: QueryClient, sound: Sound): void {
+  const everyone = asSeenBy(sound, null);
   for (const [queryKey, data] of queryClient.getQueriesData<SoundPages>({
     queryKey: soundsKeys.lists(),
   })) {
@@ -84,8 +127,8 @@ export function addCachedSound(queryClient: QueryClient, sound: Sound): void {
     if (!first) continue;
     queryClient.setQueryData<SoundPages>(queryKey, {
       ...data,
-      pages: [{ ...first, items: [sound, ...first.items] }, ...rest],
+      pages: [{ ...first, items: [everyone, ...first.items] }, ...rest],
     });
   }
-  queryClient.setQueryData(soundsKeys.detail(sound.id), sound);
+  queryClient.setQueryData(soundsKeys.detail(sound.id, null), everyone);
 }

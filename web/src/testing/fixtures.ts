@@ -25,6 +25,7 @@ export function makeSound(overrides: Partial<Sound> = {}): Sound {
     processingError: null,
     waveformUrl: null,
     streamUrl: null,
+    loudness: null,
     ...overrides,
   };
 }

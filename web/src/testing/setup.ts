@@ -12,6 +12,15 @@ if (typeof HTMLMediaElement !== 'undefined') {
     this.dispatchEvent(new Event('pause'));
   };
   HTMLMediaElement.prototype.load = function load() {};
+  // jsdom says '' (no) to every type; answer as Chromium does for the types every browser plays,
+  // and '' for the others (WMA, AMR, AC-3, WavPack, CAF, Matroska…).
+  HTMLMediaElement.prototype.canPlayType = function canPlayType(type: string) {
+    return /^audio\/(mpeg|wav|x-wav|wave|ogg|opus|flac|x-flac|mp4|x-m4a|aac|webm)(;|$)/i.test(
+      type.replaceAll(' ', ''),
+    )
+      ? 'maybe'
+      : '';
+  };
 }
 
 afterEach(() => {

@@ -2,7 +2,14 @@ import { useId } from 'react';
 import { Link } from 'react-router';
 import { formatDuration } from '../../lib/format.ts';
 import { describePosition, usePlayer, usePlayerState } from '../../lib/player/player-provider.tsx';
+import type { PlayerNotice } from '../../lib/player/player-store.ts';
 import { Icon } from '../ui/icons.tsx';
+
+const NOTICES: Record<PlayerNotice, string> = {
+  preparing: 'This sound is being prepared for playback.',
+  unplayable: 'This sound cannot be played: this browser does not play its file.',
+  failed: 'This sound could not be loaded. Press Play to try again.',
+};
 
 /** The player, fixed at the bottom of every page while a sound is loaded. */
 export function PlayerBar() {
@@ -12,23 +19,31 @@ export function PlayerBar() {
   const currentTime = usePlayerState((state) => state.currentTime);
   const duration = usePlayerState((state) => state.duration);
   const volume = usePlayerState((state) => state.volume);
+  const levelling = usePlayerState((state) => state.levelling);
+  const notice = usePlayerState((state) => state.notice);
   const hasPrevious = usePlayerState(() => player.neighbour(-1) !== undefined);
   const hasNext = usePlayerState(() => player.neighbour(1) !== undefined);
   const volumeId = useId();
   const seekId = useId();
+  const levelId = useId();
+  const levelHintId = useId();
   if (!sound) return null;
 
   return (
     <section className="player-bar" aria-label="Player">
       <div className="player-inner">
-        <p className="player-now">
+        <div className="player-now">
           <Link to={`/sounds/${sound.id}`} className="player-title">
             {sound.title}
           </Link>
           <Link to={`/users/${sound.userId}`} className="player-uploader">
             user {sound.userId}
           </Link>
-        </p>
+          {/* Always there (empty when all is well), so what appears in it is announced. */}
+          <p className="player-notice" role="status">
+            {notice && NOTICES[notice]}
+          </p>
+        </div>
         <div className="player-controls">
           <button
             type="button"
@@ -90,6 +105,21 @@ export function PlayerBar() {
             aria-valuetext={`${Math.round(volume * 100)}%`}
             onChange={(event) => player.setVolume(Number(event.target.value))}
           />
+        </div>
+        <div className="player-level">
+          <input
+            id={levelId}
+            type="checkbox"
+            role="switch"
+            checked={levelling}
+            aria-checked={levelling}
+            aria-describedby={levelHintId}
+            onChange={(event) => player.setLevelling(event.target.checked)}
+          />
+          <label htmlFor={levelId}>Level volume</label>
+          <span id={levelHintId} className="visually-hidden">
+            Plays every sound at about the same loudness.
+          </span>
         </div>
       </div>
     </section>

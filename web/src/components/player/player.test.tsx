@@ -1,12 +1,14 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpResponse, http } from 'msw';
 import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Sound } from '../../lib/api/client.ts';
+import { type CreateLevellingContext, dbToGain } from '../../lib/player/levelling.ts';
 import { PlayerProvider } from '../../lib/player/player-provider.tsx';
-import { PlayerStore } from '../../lib/player/player-store.ts';
+import { LEVELLING_STORAGE_KEY, PlayerStore } from '../../lib/player/player-store.ts';
+import { fakeAudioContext } from '../../testing/fake-audio-context.ts';
 import { wavesurferInstances } from '../../testing/fake-wavesurfer.ts';
 import { API, makeSound, makeWaveform } from '../../testing/fixtures.ts';
 import { setupMockApi } from '../../testing/msw.ts';
@@ -39,8 +41,11 @@ function playableAudio(): HTMLAudioElement {
   return audio;
 }
 
-function renderPlayer(extra: React.ReactNode = null) {
-  const player = new PlayerStore(playableAudio());
+function renderPlayer(
+  extra: React.ReactNode = null,
+  createAudioContext: CreateLevellingContext | undefined = undefined,
+) {
+  const player = new PlayerStore(playableAudio(), { createAudioContext });
   const user = userEvent.setup();
   render(
     <QueryClientProvider client={createTestQueryClient()}>
@@ -113,6 +118,139 @@ describe('the player bar', () => {
       'aria-valuetext',
       '40%',
     );
+  });
+});
+
+describe('a sound whose original no browser plays', () => {
+  function status(bar: HTMLElement) {
+    return within(bar).getByRole('status');
+  }
+
+  it('is "being prepared" while processed, not a failure, and plays its rendition once ready', async () => {
+    const memo = makeSound({ title: 'Voice memo', filename: 'memo.amr', contentType: 'audio/amr' });
+    const { player, user, bar } = renderPlayer();
+
+    act(() => player.play(memo));
+    expect(status(bar())).toHaveTextContent('This sound is being prepared for playback.');
+    expect(player.audio.hasAttribute('src')).toBe(false);
+    expect(within(bar()).getByRole('button', { name: 'Play' })).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    // Play again: still waiting, nothing loaded.
+    await user.click(within(bar()).getByRole('button', { name: 'Play' }));
+    expect(player.audio.hasAttribute('src')).toBe(false);
+
+    // The list it is shown in refreshes: processed, with a rendition every browser plays.
+    const ready = { ...readySound({ title: 'Voice memo' }), id: memo.id };
+    act(() => player.updateQueue('another list', [ready]));
+    expect(player.audio.src).toBe(ready.streamUrl);
+    expect(status(bar())).toBeEmptyDOMElement();
+    await user.click(within(bar()).getByRole('button', { name: 'Play' }));
+    expect(within(bar()).getByRole('button', { name: 'Pause' })).toBeInTheDocument();
+  });
+
+  it('is "being prepared" too when a pending original fails to play after all', async () => {
+    // MPEG-1 Layer II in a .mp3: served as audio/mpeg, which Chromium says it may play, but cannot.
+    const layer2 = makeSound({ title: 'Old broadcast', contentType: 'audio/mpeg' });
+    const { player, user, bar } = renderPlayer();
+    act(() => player.play(layer2));
+    expect(player.audio.src).toBe(layer2.audioUrl);
+
+    Object.defineProperty(player.audio, 'error', { value: { code: 4 }, configurable: true });
+    act(() => {
+      player.audio.dispatchEvent(new Event('error'));
+    });
+    expect(status(bar())).toHaveTextContent('This sound is being prepared for playback.');
+    expect(within(bar()).getByRole('button', { name: 'Play' })).toBeInTheDocument();
+    // Play does not try the original again; the rendition, once there, plays.
+    await user.click(within(bar()).getByRole('button', { name: 'Play' }));
+    expect(status(bar())).toHaveTextContent('being prepared');
+    const ready = { ...readySound({ title: 'Old broadcast' }), id: layer2.id };
+    act(() => player.updateSound(ready));
+    expect(player.audio.src).toBe(ready.streamUrl);
+    expect(status(bar())).toBeEmptyDOMElement();
+  });
+
+  it('cannot be played when its processing failed, and says so', () => {
+    const failed = makeSound({ title: 'Odd', contentType: 'audio/x-ms-wma', processing: 'failed' });
+    const { player, bar } = renderPlayer();
+    act(() => player.play(failed));
+    expect(status(bar())).toHaveTextContent(
+      'This sound cannot be played: this browser does not play its file.',
+    );
+  });
+});
+
+describe('levelling', () => {
+  const loud = () =>
+    readySound({ title: 'Loud', loudness: { integratedLufs: -8, truePeakDbtp: -0.2 } });
+  const quiet = () =>
+    readySound({ title: 'Quiet', loudness: { integratedLufs: -30, truePeakDbtp: -20 } });
+
+  it('has a "Level volume" switch, on by default and remembered for the next visit', async () => {
+    const first = renderPlayer();
+    act(() => first.player.play(readySound()));
+    const toggle = within(first.bar()).getByRole('switch', { name: 'Level volume' });
+    expect(toggle).toBeChecked();
+    await first.user.click(toggle);
+    expect(toggle).not.toBeChecked();
+    expect(localStorage.getItem(LEVELLING_STORAGE_KEY)).toBe('off');
+
+    // The next visit.
+    cleanup();
+    const second = renderPlayer();
+    act(() => second.player.play(readySound()));
+    const again = within(second.bar()).getByRole('switch', { name: 'Level volume' });
+    expect(again).not.toBeChecked();
+    await second.user.click(again);
+    expect(localStorage.getItem(LEVELLING_STORAGE_KEY)).toBe('on');
+  });
+
+  it('plays through one gain set from each sound’s loudness, made at the first play and gliding after', async () => {
+    const web = fakeAudioContext();
+    const [a, b, c] = [loud(), quiet(), readySound({ title: 'Unmeasured' })];
+    const { player, user, bar } = renderPlayer(null, web.create);
+    // CORS mode, or Web Audio would get silence from the API's origin.
+    expect(player.audio.crossOrigin).toBe('anonymous');
+    expect(web.created).toHaveLength(0);
+
+    act(() => player.play(a, { queue: [a, b, c] }));
+    expect(web.calls.slice(0, 5)).toEqual([
+      'new AudioContext',
+      'createMediaElementSource(audio)',
+      'createGain',
+      'source.connect(gain)',
+      'gain.connect(destination)',
+    ]);
+    // −14 − (−8) = −6 dB.
+    expect(web.targets.at(-1)).toBeCloseTo(dbToGain(-6));
+
+    await user.click(within(bar()).getByRole('button', { name: 'Next sound' }));
+    // +16 dB would reach the target; the boost stops at +12 (its peak would allow +19).
+    expect(web.targets.at(-1)).toBeCloseTo(dbToGain(12));
+    await user.click(within(bar()).getByRole('button', { name: 'Next sound' }));
+    expect(web.targets.at(-1)).toBe(1);
+
+    await user.click(within(bar()).getByRole('button', { name: 'Previous sound' }));
+    const toggle = within(bar()).getByRole('switch', { name: 'Level volume' });
+    await user.click(toggle);
+    expect(web.targets.at(-1)).toBe(1);
+    await user.click(toggle);
+    expect(web.targets.at(-1)).toBeCloseTo(dbToGain(12));
+    // Every change glides (setTargetAtTime); one context for the whole visit.
+    expect(
+      web.calls
+        .filter((call) => call.startsWith('gain →'))
+        .every((call) => call.endsWith('(τ 0.05 s)')),
+    ).toBe(true);
+    expect(web.created).toHaveLength(1);
+  });
+
+  it('makes no audio graph while switched off', () => {
+    localStorage.setItem(LEVELLING_STORAGE_KEY, 'off');
+    const web = fakeAudioContext();
+    const { player } = renderPlayer(null, web.create);
+    act(() => player.play(loud()));
+    expect(web.created).toHaveLength(0);
   });
 });
 

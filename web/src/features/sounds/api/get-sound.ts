@@ -1,30 +1,39 @@
 import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { api, type Sound, unwrap } from '../../../lib/api/client.ts';
+import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
 import { soundsKeys } from '../../../lib/query-keys.ts';
 import { updateCachedSound } from '../../../lib/sound-cache.ts';
 
 /** How often a sound still being processed is asked about. */
 export const PROCESSING_POLL_MS = 1500;
 
-/** `GET /sounds/:id`. */
-export function getSound(soundId: string, signal?: AbortSignal) {
-  return unwrap(api.GET('/sounds/{id}', { params: { path: { id: soundId } }, signal }));
+/**
+ * `GET /sounds/:id`, as `viewerId` (sent as `X-User-Id`; null: nobody): its uploader also
+ * learns why its processing failed.
+ */
+export function getSound(soundId: string, viewerId: number | null, signal?: AbortSignal) {
+  return unwrap(
+    api.GET('/sounds/{id}', {
+      params: { path: { id: soundId } },
+      headers: viewerId === null ? undefined : userHeaders(viewerId),
+      signal,
+    }),
+  );
 }
 
-export function soundQueryOptions(soundId: string) {
+export function soundQueryOptions(soundId: string, viewerId: number | null) {
   return queryOptions({
-    queryKey: soundsKeys.detail(soundId),
-    queryFn: ({ signal }) => getSound(soundId, signal),
+    queryKey: soundsKeys.detail(soundId, viewerId),
+    queryFn: ({ signal }) => getSound(soundId, viewerId, signal),
     // Asked again until processing has ended.
     refetchInterval: (query) =>
       query.state.data?.processing === 'pending' ? PROCESSING_POLL_MS : false,
   });
 }
 
-/** One sound, kept fresh while it is processed. */
+/** One sound, as everyone sees it, kept fresh while it is processed. */
 export function useSound(soundId: string) {
-  return useQuery(soundQueryOptions(soundId));
+  return useQuery(soundQueryOptions(soundId, null));
 }
 
 /**
@@ -35,7 +44,7 @@ export function useLiveSound(sound: Sound): Sound {
   const queryClient = useQueryClient();
   const pending = sound.processing === 'pending';
   const live = useQuery({
-    ...soundQueryOptions(sound.id),
+    ...soundQueryOptions(sound.id, null),
     enabled: pending,
     initialData: sound,
     // The listing's copy is fresh enough to start with; the first poll comes after the interval.
@@ -46,4 +55,17 @@ export function useLiveSound(sound: Sound): Sound {
     if (pending && fresh.processing !== 'pending') updateCachedSound(queryClient, fresh);
   }, [pending, fresh, queryClient]);
   return pending ? fresh : sound;
+}
+
+/**
+ * Why processing of `sound` failed, when `viewerId` uploaded it: only the uploader's own
+ * `GET /sounds/:id` (with their `X-User-Id`) says, so that is asked, once; null for everyone
+ * else (listings and others' copies never say), and meanwhile. Nobody else's request carries
+ * the header, so no other view waits on the user service.
+ */
+export function useFailureReason(sound: Sound, viewerId: number | null): Sound['processingError'] {
+  const ownFailure =
+    viewerId !== null && viewerId === sound.userId && sound.processing === 'failed';
+  const own = useQuery({ ...soundQueryOptions(sound.id, viewerId), enabled: ownFailure });
+  return ownFailure && own.data?.processing === 'failed' ? own.data.processingError : null;
 }

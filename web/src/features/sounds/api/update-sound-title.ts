@@ -50,13 +50,12 @@ export function useUpdateSoundTitle(
     },
     onMutate: async ({ sound, title }) => {
       const snapshot = await snapshotSounds(queryClient);
-      const renamed = { ...sound, title };
       queryClient.setQueriesData<Parameters<typeof withSoundChanged>[0]>(
         { queryKey: soundsKeys.lists() },
         (data) => withSoundChanged(data, sound.id, (each) => ({ ...each, title })),
       );
-      queryClient.setQueryData<Sound>(soundsKeys.detail(sound.id), (data) =>
-        data ? { ...data, title } : renamed,
+      queryClient.setQueriesData<Sound>({ queryKey: soundsKeys.sound(sound.id) }, (data) =>
+        data ? { ...data, title } : data,
       );
       return { snapshot };
     },
@@ -71,7 +70,7 @@ export function useUpdateSoundTitle(
     onSettled: (_saved, _error, { sound }) =>
       Promise.all([
         queryClient.invalidateQueries({ queryKey: soundsKeys.lists() }),
-        queryClient.invalidateQueries({ queryKey: soundsKeys.detail(sound.id) }),
+        queryClient.invalidateQueries({ queryKey: soundsKeys.sound(sound.id) }),
       ]),
   });
 }

@@ -9,8 +9,8 @@ import { SoundTitle } from './sound-title.tsx';
 
 interface SoundCardProps {
   sound: Sound;
-  /** Whether the person looking uploaded it (then it can be renamed and deleted). */
-  own: boolean;
+  /** Who is looking (null: nobody logged in); its uploader can rename, delete and retry it. */
+  viewerId: number | null;
   headingLevel: 2 | 3;
   /** The list it is shown in: the player's previous and next. */
   queue: Sound[];
@@ -21,13 +21,14 @@ interface SoundCardProps {
 /** One sound in a list; drawn again only when its own props change. */
 export const SoundCard = memo(function SoundCard({
   sound: listed,
-  own,
+  viewerId,
   headingLevel,
   queue,
   queueId,
   onDelete,
 }: SoundCardProps) {
   const sound = useLiveSound(listed);
+  const own = viewerId !== null && viewerId === sound.userId;
   const titleId = useId();
   return (
     <article className="sound-card" aria-labelledby={titleId}>
@@ -48,7 +49,7 @@ export const SoundCard = memo(function SoundCard({
         )}
       </div>
       <Waveform sound={sound} size="small" queue={queue} queueId={queueId} />
-      <ProcessingFailure sound={sound} own={own} />
+      <ProcessingFailure sound={sound} viewerId={viewerId} />
       <SoundFacts sound={sound} own={own} />
     </article>
   );

@@ -30,7 +30,7 @@ export function SoundDetails({ sound }: { sound: Sound }) {
         <PlayButton sound={sound} large />
         <Waveform sound={sound} size="large" />
       </div>
-      <ProcessingFailure sound={sound} own={own} />
+      <ProcessingFailure sound={sound} viewerId={viewerId} />
       <SoundFacts sound={sound} own={own} withFile />
       <div className="sound-actions">
         <a className="button-link" href={sound.audioUrl} download={sound.filename}>

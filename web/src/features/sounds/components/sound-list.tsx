@@ -66,7 +66,7 @@ export function SoundList({ filter, label, empty, headingLevel }: SoundListProps
               <li key={sound.id}>
                 <SoundCard
                   sound={sound}
-                  own={viewerId !== null && sound.userId === viewerId}
+                  viewerId={viewerId}
                   headingLevel={headingLevel}
                   queue={shown}
                   queueId={queueId}

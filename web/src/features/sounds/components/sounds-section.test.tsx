@@ -193,21 +193,189 @@ describe('listening', () => {
     expect(within(card).queryByText('Processing…')).not.toBeInTheDocument();
     expect(polls).toBe(2);
   });
+});
 
-  it('shows the reason processing failed to the uploader only', async () => {
-    const failed = makeSound({
-      title: 'Broken',
-      userId: ME,
-      processing: 'failed',
-      processingError: 'ffmpeg found no audio stream',
-    });
-    serveSounds([failed]);
+describe('a sound whose processing failed', () => {
+  const REASON = {
+    code: 'not-audio' as const,
+    message: 'The file holds no audio Cloud Sound can decode.',
+  };
+
+  /**
+   * Serves a failed sound of ME as the API does: listings never say why; `GET /sounds/:id` says
+   * it only to the uploader's `X-User-Id`. Keeps who asked.
+   */
+  function serveFailed(title = 'Broken') {
+    const failed = makeSound({ title, userId: ME, processing: 'failed' });
+    const askedBy: (string | null)[] = [];
+    server.use(
+      http.get(`${API}/sounds`, () => HttpResponse.json(soundList([failed]))),
+      http.get(`${API}/sounds/:id`, ({ request }) => {
+        const viewer = request.headers.get('X-User-Id');
+        askedBy.push(viewer);
+        return HttpResponse.json({
+          ...failed,
+          processingError: viewer === String(ME) ? REASON : null,
+        });
+      }),
+    );
+    return { failed, askedBy };
+  }
+
+  it('tells its uploader why, from the sound asked for with their id, and offers to try again', async () => {
+    const { askedBy } = serveFailed();
     renderSounds({ userId: ME });
+    const card = await screen.findByRole('article', { name: 'Broken' });
     expect(
-      await screen.findByText(/Processing failed: ffmpeg found no audio stream/),
+      await within(card).findByText(
+        'Processing failed. The file holds no audio Cloud Sound can decode.',
+      ),
     ).toBeInTheDocument();
+    expect(
+      within(card).getByRole('button', { name: 'Try again to process Broken' }),
+    ).toHaveTextContent('Try again');
+    expect(askedBy).toEqual([String(ME)]);
+  });
 
-    localStorage.clear();
+  it.each([
+    ['someone else', 2],
+    ['a visitor', undefined],
+  ])('tells %s nothing of it, and offers no retry', async (_who, userId) => {
+    const { askedBy } = serveFailed();
+    renderSounds({ userId });
+    const card = await screen.findByRole('article', { name: 'Broken' });
+    // Give a stray fetch of the reason the time to land.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(within(card).queryByText(/Processing failed/)).not.toBeInTheDocument();
+    expect(within(card).queryByRole('button', { name: /Try again/ })).not.toBeInTheDocument();
+    expect(askedBy).toEqual([]);
+  });
+
+  it('is processed again on "Try again": processing at once, said politely, then ready', async () => {
+    const { failed } = serveFailed();
+    const retries: (string | null)[] = [];
+    let state: 'pending' | 'ready' = 'pending';
+    const ready = {
+      ...failed,
+      processing: 'ready' as const,
+      durationMs: 3000,
+      waveformUrl: `${API}/sounds/${failed.id}/waveform`,
+      streamUrl: `${API}/sounds/${failed.id}/stream`,
+    };
+    server.use(
+      http.post(`${API}/sounds/:id/retry`, ({ request }) => {
+        retries.push(request.headers.get('X-User-Id'));
+        return HttpResponse.json({ ...failed, processing: 'pending' }, { status: 202 });
+      }),
+      // Listed and asked about as processing, until it is ready.
+      http.get(`${API}/sounds`, () =>
+        HttpResponse.json(
+          soundList([
+            retries.length === 0
+              ? failed
+              : state === 'ready'
+                ? ready
+                : { ...failed, processing: 'pending' },
+          ]),
+        ),
+      ),
+      http.get(`${API}/sounds/:id`, ({ request }) => {
+        if (retries.length === 0) {
+          const viewer = request.headers.get('X-User-Id');
+          return HttpResponse.json({
+            ...failed,
+            processingError: viewer === String(ME) ? REASON : null,
+          });
+        }
+        const answer = state === 'ready' ? ready : { ...failed, processing: 'pending' };
+        state = 'ready';
+        return HttpResponse.json(answer);
+      }),
+    );
+    const { user } = renderSounds({ userId: ME });
+    const card = await screen.findByRole('article', { name: 'Broken' });
+    await user.click(
+      await within(card).findByRole('button', { name: 'Try again to process Broken' }),
+    );
+
+    expect(await within(card).findByText('Processing…')).toBeInTheDocument();
+    expect(within(card).queryByText(/Processing failed/)).not.toBeInTheDocument();
+    expect(retries).toEqual([String(ME)]);
+    await waitFor(() => expect(notifications()).toHaveTextContent('Processing “Broken” again.'));
+    // Focus is not lost with the button: it is on the sound's play button.
+    await waitFor(() =>
+      expect(within(card).getByRole('button', { name: 'Play Broken' })).toHaveFocus(),
+    );
+    expect(
+      await within(card).findByRole('slider', { name: 'Seek in Broken' }, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('tells why again when it fails again', async () => {
+    const { failed } = serveFailed();
+    const reasons = [
+      REASON,
+      { code: 'over-time' as const, message: 'Processing it took longer than one sound may take.' },
+    ];
+    let retried = false;
+    let polls = 0;
+    server.use(
+      http.post(`${API}/sounds/:id/retry`, () => {
+        retried = true;
+        return HttpResponse.json({ ...failed, processing: 'pending' }, { status: 202 });
+      }),
+      http.get(`${API}/sounds`, () =>
+        HttpResponse.json(soundList([{ ...failed, processing: retried ? 'pending' : 'failed' }])),
+      ),
+      http.get(`${API}/sounds/:id`, ({ request }) => {
+        const own = request.headers.get('X-User-Id') === String(ME);
+        if (retried) polls += 1;
+        // Processing (once), then failed again, for another reason.
+        const processing = retried && polls < 2 ? 'pending' : 'failed';
+        return HttpResponse.json({
+          ...failed,
+          processing,
+          processingError: own && processing === 'failed' ? reasons[retried ? 1 : 0] : null,
+        });
+      }),
+    );
+    const { user, queryClient } = renderSounds({ userId: ME });
+    // As the app's client: what was just written to the cache is fresh for a while.
+    const defaults = queryClient.getDefaultOptions();
+    queryClient.setDefaultOptions({
+      ...defaults,
+      queries: { ...defaults.queries, staleTime: 15_000 },
+    });
+    const card = await screen.findByRole('article', { name: 'Broken' });
+    expect(await within(card).findByText(/Cloud Sound can decode\./)).toBeInTheDocument();
+    await user.click(within(card).getByRole('button', { name: 'Try again to process Broken' }));
+    expect(await within(card).findByText('Processing…')).toBeInTheDocument();
+    expect(
+      await within(card).findByText(
+        'Processing failed. Processing it took longer than one sound may take.',
+        undefined,
+        { timeout: 5000 },
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it.each([
+    [409, 'NOT_FAILED', '“Broken” is already being processed, or is done.'],
+    [503, 'DATABASE_UNAVAILABLE', 'Could not process “Broken” again. The sound library is down'],
+  ])('says in an alert when the retry is refused (%i)', async (status, code, message) => {
+    serveFailed();
+    server.use(
+      http.post(`${API}/sounds/:id/retry`, () =>
+        HttpResponse.json(apiError(status, code), { status }),
+      ),
+    );
+    const { user } = renderSounds({ userId: ME });
+    const card = await screen.findByRole('article', { name: 'Broken' });
+    await user.click(
+      await within(card).findByRole('button', { name: 'Try again to process Broken' }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(message);
   });
 });
 

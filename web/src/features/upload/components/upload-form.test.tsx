@@ -148,6 +148,15 @@ describe('uploading', () => {
     ],
     [
       415,
+      apiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The file is not audio Cloud Sound can play: a PNG image.',
+      ),
+      '“big.wav” was not uploaded. The file is not audio Cloud Sound can play: a PNG image.',
+    ],
+    [
+      415,
       apiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Not audio'),
       '“big.wav” is not an audio file the server accepts.',
     ],
@@ -228,6 +237,93 @@ describe('the limits and formats', () => {
       '.mp3,audio/mpeg,.opus,audio/opus,audio/ogg',
     );
     expect(screen.getByLabelText('Title (optional)')).toHaveAttribute('maxlength', '80');
+  });
+});
+
+describe('files whose type the browser does not know', () => {
+  /** The families of `GET /limits` as the API lists them (a few of them). */
+  const limits = makeLimits({
+    upload: {
+      maxBytes: 104_857_600,
+      formats: [
+        { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3', '.mp2'] },
+        { name: 'WAV', types: ['audio/wav', 'audio/x-wav'], extensions: ['.wav'] },
+        { name: 'AIFF', types: ['audio/aiff'], extensions: ['.aiff', '.aif'] },
+        { name: 'FLAC', types: ['audio/flac'], extensions: ['.flac'] },
+        { name: 'Ogg', types: ['audio/ogg'], extensions: ['.ogg', '.opus'] },
+        { name: 'M4A', types: ['audio/mp4'], extensions: ['.m4a'] },
+        { name: 'AAC', types: ['audio/aac'], extensions: ['.aac'] },
+        { name: 'WebM and Matroska', types: ['audio/webm'], extensions: ['.webm', '.mka'] },
+        { name: 'WMA', types: ['audio/x-ms-wma'], extensions: ['.wma'] },
+        { name: 'AMR', types: ['audio/amr'], extensions: ['.amr'] },
+        { name: 'CAF', types: ['audio/x-caf'], extensions: ['.caf'] },
+        { name: 'WavPack', types: ['audio/x-wavpack'], extensions: ['.wv'] },
+        { name: 'AC-3', types: ['audio/ac3'], extensions: ['.ac3'] },
+      ],
+    },
+  });
+  // What browsers report for these: nothing, or a video type.
+  const odd = [
+    new File([new Uint8Array(64)], 'memo.amr', { type: '' }),
+    new File([new Uint8Array(64)], 'album.wma', { type: 'video/x-ms-wma' }),
+    new File([new Uint8Array(64)], 'loop.caf', { type: '' }),
+    new File([new Uint8Array(64)], 'master.wv', { type: '' }),
+    new File([new Uint8Array(64)], 'film.ac3', { type: 'application/octet-stream' }),
+    new File([new Uint8Array(64)], 'opus.mka', { type: 'video/x-matroska' }),
+  ];
+
+  function serve() {
+    const received: (string | undefined)[] = [];
+    server.use(
+      http.get(`${API}/limits`, () => HttpResponse.json(limits)),
+      http.post(`${API}/sounds`, async ({ request }) => {
+        const { files } = await readMultipart(request);
+        received.push(files.file);
+        return HttpResponse.json(makeSound({ title: files.file }), { status: 201 });
+      }),
+    );
+    return received;
+  }
+
+  it('names the common formats and lists them all, and the picker suggests every family', async () => {
+    serve();
+    const { user } = renderUpload();
+    expect(
+      await screen.findByText(
+        /^MP3, WAV, AIFF, FLAC, Ogg, M4A, AAC, WebM and Matroska and 5 more formats, up to 105 MB each\./,
+      ),
+    ).toBeInTheDocument();
+    await user.click(screen.getByText('Every format accepted'));
+    expect(screen.getByText(/, WMA, AMR, CAF, WavPack or AC-3\.$/)).toBeVisible();
+    const accept = screen.getByLabelText('Audio files').getAttribute('accept')?.split(',');
+    expect(accept).toEqual(
+      expect.arrayContaining(['.amr', '.wma', '.caf', '.wv', '.ac3', '.mka', 'audio/x-ms-wma']),
+    );
+  });
+
+  it('sends them from the picker, whatever type the browser gave them: the server judges', async () => {
+    const received = serve();
+    const { user } = renderUpload();
+    await screen.findByText(/up to 105 MB each/);
+    // user-event keeps only the files `accept` lets through, as a browser's picker suggests.
+    await user.upload(screen.getByLabelText('Audio files'), odd);
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await waitFor(() => expect(received).toHaveLength(odd.length));
+    expect(received.sort()).toEqual(odd.map((file) => file.name).sort());
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('sends them when dropped, too', async () => {
+    const received = serve();
+    renderUpload();
+    await screen.findByText(/up to 105 MB each/);
+    const drop = createEvent('drop', window, { bubbles: true, cancelable: true });
+    Object.defineProperty(drop, 'dataTransfer', {
+      value: { types: ['Files'], files: odd, dropEffect: 'none' },
+    });
+    fireEvent(window, drop);
+    await waitFor(() => expect(received).toHaveLength(odd.length));
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 });
 

@@ -3,10 +3,14 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { type Limits, useLimits } from '../../../lib/api/get-limits.ts';
 import { formatBytes } from '../../../lib/format.ts';
 import { useFileDrop } from '../hooks/use-file-drop.ts';
-import { formatNames, useUploadQueue } from '../hooks/use-upload-queue.ts';
+import { formatNames, summarizeFormats, useUploadQueue } from '../hooks/use-upload-queue.ts';
 import { UploadList } from './upload-list.tsx';
 
-/** The file picker's filter: every format's extensions and media types, from `GET /limits`. */
+/**
+ * The file picker's filter: every format's extensions and media types, from `GET /limits`. Only
+ * a suggestion to the picker (the person may still choose any file, and a dropped file is never
+ * checked here): the server's decoder judges what is audio, whatever type the browser reports.
+ */
 export function acceptedFiles(limits: Limits): string {
   return [
     ...new Set(limits.upload.formats.flatMap((format) => [...format.extensions, ...format.types])),
@@ -59,15 +63,21 @@ export function UploadForm({ userId }: { userId: number }) {
             name="files"
             type="file"
             multiple
-            accept={limits ? acceptedFiles(limits) : 'audio/*'}
+            accept={limits ? acceptedFiles(limits) : undefined}
             aria-describedby={formError ? `${filesHintId} ${filesId}-error` : filesHintId}
             onChange={() => setFormError(null)}
           />
           <p id={filesHintId} className="hint">
             {limits
-              ? `${formatNames(limits)}, up to ${formatBytes(limits.upload.maxBytes)} each. You can also drop files anywhere on the page.`
+              ? `${summarizeFormats(limits)}, up to ${formatBytes(limits.upload.maxBytes)} each. You can also drop files anywhere on the page.`
               : 'You can also drop files anywhere on the page.'}
           </p>
+          {limits && summarizeFormats(limits) !== formatNames(limits) && (
+            <details className="hint formats">
+              <summary>Every format accepted</summary>
+              <p>{formatNames(limits)}.</p>
+            </details>
+          )}
         </div>
         <div className="field">
           <label htmlFor={titleId}>Title (optional)</label>

@@ -92,6 +92,16 @@ export function formatNames(limits: Limits): string {
     : (names[0] ?? '');
 }
 
+/**
+ * "MP3, WAV, AIFF and 20 more formats": the first `shown` formats (the API lists the common
+ * ones first), all of them when there are few.
+ */
+export function summarizeFormats(limits: Limits, shown = 8): string {
+  const names = limits.upload.formats.map((format) => format.name);
+  if (names.length <= shown + 1) return formatNames(limits);
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more formats`;
+}
+
 function describeUploadError(error: unknown, fileName: string, limits: Limits | undefined): string {
   if (error instanceof ApiError) {
     switch (error.code) {
@@ -100,8 +110,9 @@ function describeUploadError(error: unknown, fileName: string, limits: Limits | 
           ? `“${fileName}” is too large. The server accepts files up to ${formatBytes(limits.upload.maxBytes)}.`
           : `“${fileName}” is too large for the server.`;
       case 'UNSUPPORTED_MEDIA_TYPE':
-        return limits
-          ? `“${fileName}” is not an audio file the server accepts. Try ${formatNames(limits)}.`
+        // The decoder's verdict says what the file is ("…: a PNG image.").
+        return error.status === 415 && error.message.endsWith('.')
+          ? `“${fileName}” was not uploaded. ${error.message}`
           : `“${fileName}” is not an audio file the server accepts.`;
       case 'AUDIO_TOO_COMPLEX':
         return `“${fileName}” could not be checked: its structure is too large or too deep. Try exporting it again without extra tags.`;
