@@ -65,12 +65,14 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
     page: { default: 20, maximum: 100 },
     upload: {
       maxBytes: 104_857_600,
+      maxDurationMs: 10_800_000,
       formats: [
         { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
         { name: 'WAV', types: ['audio/wav', 'audio/x-wav'], extensions: ['.wav'] },
         { name: 'FLAC', types: ['audio/flac'], extensions: ['.flac'] },
       ],
     },
+    quota: { storageBytes: 2_147_483_648, pendingSounds: 100 },
     ...overrides,
   };
 }

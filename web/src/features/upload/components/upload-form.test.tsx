@@ -220,6 +220,7 @@ describe('the limits and formats', () => {
           makeLimits({
             upload: {
               maxBytes: 5_000_000,
+              maxDurationMs: 10_800_000,
               formats: [
                 { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
                 { name: 'Opus', types: ['audio/opus', 'audio/ogg'], extensions: ['.opus'] },
@@ -245,6 +246,7 @@ describe('files whose type the browser does not know', () => {
   const limits = makeLimits({
     upload: {
       maxBytes: 104_857_600,
+      maxDurationMs: 10_800_000,
       formats: [
         { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3', '.mp2'] },
         { name: 'WAV', types: ['audio/wav', 'audio/x-wav'], extensions: ['.wav'] },
