@@ -52,6 +52,12 @@ const refusedCases = corpus.cases.filter((c): c is RefusedCase => c.expect === '
 /** How long a job may take from the 201 to ready or failed (clips are 1–6 s long). */
 const PROCESSING_TIMEOUT_MS = 30_000;
 
+/**
+ * An audio case's own time and the wait for those ahead of it in the limiter: vitest starts
+ * up to five concurrent tests and its timer runs while they queue.
+ */
+const AUDIO_CASE_TIMEOUT_MS = 4 * PROCESSING_TIMEOUT_MS;
+
 // ---------------------------------------------------------------------------------------------
 // What each case came to, for the summary printed at the end
 
@@ -198,32 +204,35 @@ function limiter(n: number) {
 const limit = limiter(Number(PROCESSING.PROCESSING_CONCURRENCY));
 
 describe('every file ffmpeg decodes is accepted, processed and as long as ffmpeg says', () => {
-  it.concurrent.each(audioCases)('$group: $name ($filename)', (c) =>
-    limit(async () => {
-      const row: Row = { name: c.name, group: c.group, outcome: 'refused, though audio' };
-      await recording(row, async () => {
-        // ffmpeg's own answer, worked out while the API processes the upload.
-        const reference = referenceDecode(c.path);
-        reference.catch(() => {});
-        const response = await upload(c);
-        const uploaded = await json<SoundBody & ErrorBody>(response);
-        if (response.status !== 201) row.problem = answer(response.status, uploaded);
-        expect(response.status, JSON.stringify(uploaded)).toBe(201);
-        expect(uploaded.contentType).toMatch(/^audio\//);
+  it.concurrent.each(audioCases)(
+    '$group: $name ($filename)',
+    (c) =>
+      limit(async () => {
+        const row: Row = { name: c.name, group: c.group, outcome: 'refused, though audio' };
+        await recording(row, async () => {
+          // ffmpeg's own answer, worked out while the API processes the upload.
+          const reference = referenceDecode(c.path);
+          reference.catch(() => {});
+          const response = await upload(c);
+          const uploaded = await json<SoundBody & ErrorBody>(response);
+          if (response.status !== 201) row.problem = answer(response.status, uploaded);
+          expect(response.status, JSON.stringify(uploaded)).toBe(201);
+          expect(uploaded.contentType).toMatch(/^audio\//);
 
-        row.outcome = 'failed processing';
-        const accepted = Date.now();
-        const { sound, at } = await processed(uploaded.id);
-        if (sound.processing === 'failed') row.problem = reason(sound.processingError);
-        expect(sound.processing, JSON.stringify(sound)).toBe('ready');
-        row.outcome = 'accepted and ready';
-        row.readyMs = at - accepted;
+          row.outcome = 'failed processing';
+          const accepted = Date.now();
+          const { sound, at } = await processed(uploaded.id);
+          if (sound.processing === 'failed') row.problem = reason(sound.processingError);
+          expect(sound.processing, JSON.stringify(sound)).toBe('ready');
+          row.outcome = 'accepted and ready';
+          row.readyMs = at - accepted;
 
-        expectDuration(sound, await reference);
-        await expectMp3Rendition(sound);
-        await expectWaveform(sound);
-      });
-    }),
+          expectDuration(sound, await reference);
+          await expectMp3Rendition(sound);
+          await expectWaveform(sound);
+        });
+      }),
+    AUDIO_CASE_TIMEOUT_MS,
   );
 });
 
