@@ -12,8 +12,19 @@ const require = createRequire(import.meta.url);
 export const { and, asc, desc, eq, getTableColumns, isNull, lt, lte, ne, or, sql } =
   require('drizzle-orm') as typeof import('drizzle-orm');
 
-export const { bigint, check, customType, index, integer, pgTable, real, text, timestamp, uuid } =
-  require('drizzle-orm/pg-core') as typeof import('drizzle-orm/pg-core');
+export const {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uuid,
+} = require('drizzle-orm/pg-core') as typeof import('drizzle-orm/pg-core');
 
 /** Drizzle over postgres.js, for a Postgres server. */
 export function postgresDrizzle() {

@@ -1,3 +1,4 @@
+import type { ProbedAudio } from '../media/probe.ts';
 import {
   bigint,
   check,
@@ -5,6 +6,7 @@ import {
   getTableColumns,
   index,
   integer,
+  jsonb,
   pgTable,
   real,
   sql,
@@ -40,6 +42,11 @@ export const soundsTable = pgTable(
     /** The uploader's filename: metadata only, never used to name the stored file. */
     filename: text('filename').notNull(),
     contentType: text('content_type').notNull(),
+    /**
+     * What ffprobe found when the upload was judged (container, codec, layout, length): the
+     * job decodes from it instead of asking again; null when the upload came in without one.
+     */
+    audio: jsonb('audio').$type<ProbedAudio>(),
     size: bigint('size', { mode: 'number' }).notNull().default(0),
     durationMs: integer('duration_ms'),
     /** The file's id in file_store: a fresh UUID per upload, so equal filenames never collide. */

@@ -43,8 +43,8 @@ export interface ProcessingDependencies {
 export type JobOutcome = 'done' | 'failed' | 'retry' | 'dropped' | 'lost' | 'released';
 
 /**
- * One attempt at a sound's processing job: ffprobe judges the original again (an upload taken
- * while ffprobe was missing gets its verdict here), then ffmpeg decodes it once (budgeted) into
+ * One attempt at a sound's processing job: what ffprobe found at upload (or, for an upload taken
+ * while ffprobe was missing, its verdict now), then ffmpeg decodes it once (budgeted) into
  * its exact length, waveform, loudness and (unless the original already is one) its listening
  * rendition; the derivatives are stored under fresh keys, recorded on the job before they are
  * written; then the results are recorded, only while this attempt still holds the job's lease.
@@ -98,7 +98,8 @@ async function attempt(
   const boundMs = durationBoundMs(sound.size, deps.maxDurationMs);
   try {
     await expectOriginal(deps.fileStore, sound);
-    found = await judge(deps, sound);
+    // Judged at upload already (one ffprobe fewer); else (no ffprobe then, or an older sound) now.
+    found = sound.audio ?? (await judge(deps, sound));
     if (found.durationMs !== null && found.durationMs > boundMs) {
       throw new ProcessingFailed('too-long', `declares ${found.durationMs} ms of ${boundMs}`);
     }

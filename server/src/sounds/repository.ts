@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
 import { rowsOf } from '../db/rows.ts';
 import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
+import type { ProbedAudio } from '../media/probe.ts';
 import type { CursorPosition } from './cursor.ts';
 import { searchTextOf } from './search-text.ts';
 
@@ -40,13 +41,21 @@ export async function touchSound(db: Database, id: string): Promise<void> {
 export async function publishSound(
   db: Database,
   row: Pick<SoundRow, 'id' | 'filename'>,
-  values: { title: string; size: number; contentType: string; durationMs: number | null },
+  values: {
+    title: string;
+    size: number;
+    contentType: string;
+    durationMs: number | null;
+    /** ffprobe's findings, for the job; null when it was not there to judge. */
+    audio: ProbedAudio | null;
+  },
 ): Promise<SoundRow | undefined> {
   const published = await db.execute(sql`
     with published as (
       update ${soundsTable}
       set title = ${values.title}, size = ${values.size}, content_type = ${values.contentType},
           duration_ms = ${values.durationMs},
+          audio = ${values.audio === null ? null : JSON.stringify(values.audio)}::jsonb,
           search_text = ${searchTextOf({ title: values.title, filename: row.filename })},
           status = 'ready', created_at = now(), updated_at = now()
       where ${soundsTable.id} = ${row.id} and ${soundsTable.status} = 'uploading'

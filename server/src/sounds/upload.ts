@@ -113,6 +113,7 @@ export async function receiveUpload(
       size: published.size,
       contentType: audio?.contentType ?? published.sniffed.likelyType ?? 'application/octet-stream',
       durationMs: audio?.durationMs ?? null,
+      audio: audio ?? null,
     });
     if (!row)
       throw new Errors.storageUnavailable({
