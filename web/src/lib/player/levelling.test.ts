@@ -17,23 +17,40 @@ describe('the levelling gain', () => {
     expect(levellingGainDb({ integratedLufs: -14, truePeakDbtp: -3 })).toBeCloseTo(0);
   });
 
-  it('never lifts the true peak above −1 dBTP', () => {
+  it('raises a quiet sound only as far as its true peak stays at or below −1 dBTP', () => {
     expect(TRUE_PEAK_CEILING_DBTP).toBe(-1);
     // 6 dB would bring it to the target, but its peak allows 3.
     expect(levellingGainDb({ integratedLufs: -20, truePeakDbtp: -4 })).toBeCloseTo(3);
-    // A peak already above the ceiling is brought down to it, even for a quiet sound.
-    expect(levellingGainDb({ integratedLufs: -16, truePeakDbtp: 0.5 })).toBeCloseTo(-1.5);
     for (const [integratedLufs, truePeakDbtp] of [
       [-30, -2],
-      [-10, 1],
       [-14, -1],
       [-40, -30],
+      [-15, -1.5],
     ] as const) {
-      expect(truePeakDbtp + levellingGainDb({ integratedLufs, truePeakDbtp })).toBeLessThanOrEqual(
-        TRUE_PEAK_CEILING_DBTP + 1e-9,
-      );
+      const gain = levellingGainDb({ integratedLufs, truePeakDbtp });
+      expect(gain).toBeGreaterThanOrEqual(0);
+      expect(truePeakDbtp + gain).toBeLessThanOrEqual(TRUE_PEAK_CEILING_DBTP + 1e-9);
     }
   });
+
+  // Where the rule changed: the old one, min(−14 − LUFS, −1 − true peak, +12), gave the last
+  // column; the true-peak cap now limits only a boost.
+  it.each([
+    // A quiet sound whose peak is already above −1 dBTP is left as it is, never turned down.
+    [-16, 0.5, 0, -1.5],
+    [-17, -0.2, 0, -0.8],
+    [-30, 3, 0, -4],
+    // A loud sound is turned down to the target by its loudness alone, whatever its peak.
+    [-12, 1.5, -2, -2.5],
+    [-13, 2, -1, -3],
+    // A sound at the target with a hot peak is not touched.
+    [-14, 0.5, 0, -1.5],
+  ])(
+    '%d LUFS with a true peak of %d dBTP gets %d dB (not %d)',
+    (integratedLufs, truePeakDbtp, gain) => {
+      expect(levellingGainDb({ integratedLufs, truePeakDbtp })).toBeCloseTo(gain);
+    },
+  );
 
   it('lifts a quiet sound by 12 dB at most', () => {
     expect(MAX_BOOST_DB).toBe(12);

@@ -10,17 +10,23 @@ export const MAX_BOOST_DB = 12;
 const GAIN_TIME_CONSTANT_S = 0.05;
 
 /**
- * The gain, in dB, that brings a sound to `TARGET_LUFS`: lowered so that its true peak stays at
- * or below `TRUE_PEAK_CEILING_DBTP`, and at most `MAX_BOOST_DB` up. 0 (no change) when its
- * loudness is unknown (not processed yet, or too short or quiet to measure).
+ * The gain, in dB, that brings a sound to `TARGET_LUFS`. Turning a loud sound down is always
+ * allowed (it only lowers its peak); a quiet sound is raised at most `MAX_BOOST_DB`, and only so
+ * far that its true peak stays at or below `TRUE_PEAK_CEILING_DBTP` (not at all when it is
+ * already above: such a sound is left as it is, never turned down for its peak). 0 (no change)
+ * when its loudness is unknown (not processed yet, or too short or quiet to measure).
  */
 export function levellingGainDb(loudness: Sound['loudness']): number {
   if (!loudness) return 0;
-  const gain = Math.min(
-    TARGET_LUFS - loudness.integratedLufs,
-    TRUE_PEAK_CEILING_DBTP - loudness.truePeakDbtp,
-    MAX_BOOST_DB,
-  );
+  const toTarget = TARGET_LUFS - loudness.integratedLufs;
+  const gain =
+    toTarget <= 0
+      ? toTarget
+      : Math.min(
+          toTarget,
+          Math.max(0, TRUE_PEAK_CEILING_DBTP - loudness.truePeakDbtp),
+          MAX_BOOST_DB,
+        );
   return Number.isFinite(gain) ? gain : 0;
 }
 
