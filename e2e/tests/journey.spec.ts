@@ -59,9 +59,13 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
     await logIn(page, alice);
   });
 
-  await test.step('sees the size limit and the formats before choosing, from GET /limits', async () => {
+  await test.step('sees the limits, the formats and their storage use before choosing', async () => {
     const section = page.getByRole('region', { name: 'Upload sounds' });
-    await expect(section).toContainText('up to 21 MB each');
+    await expect(section).toContainText('up to 21 MB and 3 hours each');
+    // A new user: nothing stored yet, of the default 2 GiB.
+    await expect(section.getByRole('meter', { name: 'Your storage' })).toHaveAccessibleDescription(
+      '0 B of 2.1 GB used',
+    );
     await expect(section).toContainText('MP3');
     const accept = await section.getByLabel('Audio files').getAttribute('accept');
     expect(accept).toContain('.wav');

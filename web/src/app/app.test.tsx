@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { expect, it } from 'vitest';
-import { API, makeSound, soundList } from '../testing/fixtures.ts';
+import { API, makeMe, makeSound, soundList } from '../testing/fixtures.ts';
 import { setupMockApi } from '../testing/msw.ts';
 import { renderWithProviders } from '../testing/render.tsx';
 import { AppRoutes } from './router.tsx';
@@ -9,7 +9,7 @@ import { AppRoutes } from './router.tsx';
 const welcome = makeSound({ title: 'Welcome', userId: 2 });
 const server = setupMockApi(
   http.get(`${API}/me`, ({ request }) =>
-    HttpResponse.json({ id: Number(request.headers.get('X-User-Id')) }),
+    HttpResponse.json(makeMe(Number(request.headers.get('X-User-Id')))),
   ),
   http.get(`${API}/sounds`, () => HttpResponse.json(soundList([welcome]))),
   http.get(`${API}/sounds/:id`, ({ params }) =>

@@ -1,7 +1,7 @@
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { ToastsProvider } from '../components/ui/toasts.tsx';
-import { getMe } from '../features/auth/api/get-me.ts';
+import { getMe } from '../lib/api/get-me.ts';
 import { PlayerProvider } from '../lib/player/player-provider.tsx';
 import type { PlayerStore } from '../lib/player/player-store.ts';
 import { createQueryClient } from '../lib/query-client.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from './format.ts';
+import { formatBytes, formatDuration, formatDurationInWords } from './format.ts';
 
 describe('formatBytes', () => {
   it.each([
@@ -24,5 +24,19 @@ describe('formatDuration', () => {
     [3_723_000, '1:02:03'],
   ])('%i ms is %s', (milliseconds, text) => {
     expect(formatDuration(milliseconds)).toBe(text);
+  });
+});
+
+describe('formatDurationInWords', () => {
+  it.each([
+    [10_800_000, '3 hours'],
+    [3_600_000, '1 hour'],
+    [5_400_000, '1 hour 30 minutes'],
+    [60_000, '1 minute'],
+    [3_723_000, '1 hour 2 minutes 3 seconds'],
+    [45_000, '45 seconds'],
+    [0, '0 seconds'],
+  ])('%i ms is %s', (milliseconds, text) => {
+    expect(formatDurationInWords(milliseconds)).toBe(text);
   });
 });

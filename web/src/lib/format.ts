@@ -23,6 +23,23 @@ export function formatDuration(milliseconds: number): string {
     : `${minutes}:${seconds}`;
 }
 
+/**
+ * "3 hours", "1 hour 30 minutes", "45 seconds": a length in words, to the second (a limit, not
+ * a position in a sound).
+ */
+export function formatDurationInWords(milliseconds: number): string {
+  const totalSeconds = Math.max(0, Math.round(milliseconds / 1000));
+  const parts = [
+    [Math.floor(totalSeconds / 3600), 'hour'],
+    [Math.floor((totalSeconds % 3600) / 60), 'minute'],
+    [totalSeconds % 60, 'second'],
+  ] as const;
+  const words = parts
+    .filter(([count]) => count > 0)
+    .map(([count, unit]) => `${count} ${unit}${count === 1 ? '' : 's'}`);
+  return words.length > 0 ? words.join(' ') : '0 seconds';
+}
+
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A date and time in the reader's own locale and time zone. */

@@ -24,3 +24,12 @@ export const soundsKeys = {
     [...soundsKeys.sound(soundId), viewerId] as const,
   waveform: (soundId: string) => [...soundsKeys.all, 'waveform', soundId] as const,
 };
+
+/**
+ * The logged-in user's `GET /me` (their storage use and waiting sounds): uploads, deletes and
+ * finished processing change it.
+ */
+export const meKeys = {
+  all: ['me'] as const,
+  user: (userId: number) => [...meKeys.all, userId] as const,
+};

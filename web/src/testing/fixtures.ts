@@ -1,5 +1,6 @@
 import type { Sound, SoundList } from '../lib/api/client.ts';
 import type { Limits } from '../lib/api/get-limits.ts';
+import type { Me } from '../lib/api/get-me.ts';
 import { DEFAULT_API_URL } from '../lib/api-url.ts';
 
 /** The API the app talks to in tests (VITE_API_URL is unset there); MSW answers for it. */
@@ -74,6 +75,21 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
     },
     quota: { storageBytes: 2_147_483_648, pendingSounds: 100 },
     ...overrides,
+  };
+}
+
+/** `GET /me` for `id`: a little storage used, nothing waiting (tests change what they need). */
+export function makeMe(
+  id: number,
+  overrides: {
+    storage?: Partial<Me['storage']>;
+    pendingSounds?: Partial<Me['pendingSounds']>;
+  } = {},
+): Me {
+  return {
+    id,
+    storage: { usedBytes: 5_292_044, limitBytes: 2_147_483_648, ...overrides.storage },
+    pendingSounds: { count: 0, limit: 100, ...overrides.pendingSounds },
   };
 }
 

@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Sound } from '../../lib/api/client.ts';
-import { API, makeSound, soundList } from '../../testing/fixtures.ts';
+import { API, makeMe, makeSound, soundList } from '../../testing/fixtures.ts';
 import { setupMockApi } from '../../testing/msw.ts';
 import { renderWithProviders } from '../../testing/render.tsx';
 import { AppRoutes } from '../router.tsx';
@@ -15,7 +15,7 @@ const REASON = {
 
 const server = setupMockApi(
   http.get(`${API}/me`, ({ request }) =>
-    HttpResponse.json({ id: Number(request.headers.get('X-User-Id')) }),
+    HttpResponse.json(makeMe(Number(request.headers.get('X-User-Id')))),
   ),
   http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
 );

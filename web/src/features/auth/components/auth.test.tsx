@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { SESSION_STORAGE_KEY } from '../../../lib/session.tsx';
-import { API, apiError } from '../../../testing/fixtures.ts';
+import { API, apiError, makeMe } from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
 import { AccountPanel } from './account-panel.tsx';
@@ -13,7 +13,7 @@ function meHandler(known: number[]) {
   return http.get(`${API}/me`, ({ request }) => {
     const id = Number(request.headers.get('X-User-Id'));
     return known.includes(id)
-      ? HttpResponse.json({ id })
+      ? HttpResponse.json(makeMe(id))
       : HttpResponse.json(apiError(401, 'UNKNOWN_USER', `No user has id ${id}`), { status: 401 });
   });
 }

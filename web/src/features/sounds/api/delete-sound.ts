@@ -3,7 +3,7 @@ import { useToasts } from '../../../components/ui/toasts.tsx';
 import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
 import { ApiError, describeApiError } from '../../../lib/api/errors.ts';
 import { usePlayer } from '../../../lib/player/player-provider.tsx';
-import { soundsKeys } from '../../../lib/query-keys.ts';
+import { meKeys, soundsKeys } from '../../../lib/query-keys.ts';
 import {
   restoreSounds,
   type SoundPages,
@@ -154,9 +154,13 @@ export function useDeleteSound(userId: number | null) {
     },
     onSettled: () => {
       // Refetch once, when the last of several concurrent deletes settles: an earlier refetch
-      // could still list a sound whose delete is waiting or in flight.
+      // could still list a sound whose delete is waiting or in flight. The uploader's storage
+      // use shrinks with each delete.
       if (queryClient.isMutating({ mutationKey: deleteSoundMutationKey }) === 1) {
-        return queryClient.invalidateQueries(lists);
+        return Promise.all([
+          queryClient.invalidateQueries(lists),
+          queryClient.invalidateQueries({ queryKey: meKeys.all }),
+        ]);
       }
     },
   });

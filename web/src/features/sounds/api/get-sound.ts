@@ -1,7 +1,7 @@
 import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
-import { soundsKeys } from '../../../lib/query-keys.ts';
+import { meKeys, soundsKeys } from '../../../lib/query-keys.ts';
 import { updateCachedSound } from '../../../lib/sound-cache.ts';
 
 /** How often a sound still being processed is asked about. */
@@ -52,7 +52,11 @@ export function useLiveSound(sound: Sound): Sound {
   });
   const fresh = live.data;
   useEffect(() => {
-    if (pending && fresh.processing !== 'pending') updateCachedSound(queryClient, fresh);
+    if (pending && fresh.processing !== 'pending') {
+      updateCachedSound(queryClient, fresh);
+      // Its uploader has one sound fewer waiting, and its renditions take storage.
+      void queryClient.invalidateQueries({ queryKey: meKeys.user(fresh.userId) });
+    }
   }, [pending, fresh, queryClient]);
   return pending ? fresh : sound;
 }

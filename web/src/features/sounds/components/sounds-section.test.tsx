@@ -3,7 +3,14 @@ import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sound } from '../../../lib/api/client.ts';
 import { wavesurferInstances } from '../../../testing/fake-wavesurfer.ts';
-import { API, apiError, makeSound, makeWaveform, soundList } from '../../../testing/fixtures.ts';
+import {
+  API,
+  apiError,
+  makeMe,
+  makeSound,
+  makeWaveform,
+  soundList,
+} from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
 import { UNDO_WINDOW_MS } from '../api/delete-sound.ts';
@@ -12,7 +19,7 @@ import { SoundsSection } from './sounds-section.tsx';
 const ME = 1;
 const server = setupMockApi(
   http.get(`${API}/me`, ({ request }) =>
-    HttpResponse.json({ id: Number(request.headers.get('X-User-Id')) }),
+    HttpResponse.json(makeMe(Number(request.headers.get('X-User-Id')))),
   ),
   http.get(`${API}/sounds/:id/waveform`, () => HttpResponse.json(makeWaveform())),
 );

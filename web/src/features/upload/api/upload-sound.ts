@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type Sound, userHeaders } from '../../../lib/api/client.ts';
 import { ApiError, isAbortError } from '../../../lib/api/errors.ts';
 import { apiBaseUrl } from '../../../lib/api-url.ts';
-import { soundsKeys } from '../../../lib/query-keys.ts';
+import { meKeys, soundsKeys } from '../../../lib/query-keys.ts';
 import { sendWithProgress, type UploadProgress } from '../../../lib/send-with-progress.ts';
 import { addCachedSound } from '../../../lib/sound-cache.ts';
 
@@ -43,7 +43,8 @@ export async function uploadSound({ file, title, userId, onProgress, signal }: U
 
 /**
  * Uploads a sound. The new sound shows at the top of the listings at once (still processing);
- * the listings are refreshed before the upload counts as finished.
+ * the listings, and the uploader's storage use, are refreshed before the upload counts as
+ * finished (the use also after a refusal: a 413 or 429 means it is not what the page shows).
  */
 export function useUploadSound() {
   const queryClient = useQueryClient();
@@ -53,5 +54,7 @@ export function useUploadSound() {
       addCachedSound(queryClient, sound);
       return queryClient.invalidateQueries({ queryKey: soundsKeys.lists() });
     },
+    onSettled: (_sound, _error, { userId }) =>
+      queryClient.invalidateQueries({ queryKey: meKeys.user(userId) }),
   });
 }

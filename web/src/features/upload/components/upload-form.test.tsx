@@ -5,18 +5,20 @@ import {
   API,
   apiError,
   makeLimits,
+  makeMe,
   makeSound,
   readMultipart,
   soundList,
 } from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
+import { sendWaitingDeletes } from '../../sounds/api/delete-sound.ts';
 import { SoundsSection } from '../../sounds/components/sounds-section.tsx';
 import { UploadForm } from './upload-form.tsx';
 
 const ME = 5;
 const server = setupMockApi(
-  http.get(`${API}/me`, () => HttpResponse.json({ id: ME })),
+  http.get(`${API}/me`, () => HttpResponse.json(makeMe(ME))),
   http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
   // New sounds are processing; their polls find nothing here.
   http.get(`${API}/sounds/:id`, () =>
@@ -171,6 +173,24 @@ describe('uploading', () => {
       '“big.wav” was not uploaded. Too much is going on at once from your connection.',
     ],
     [
+      413,
+      apiError(
+        413,
+        'QUOTA_EXCEEDED',
+        'Your sounds take 2147000000 of your 2147483648 bytes of storage: delete some to upload more',
+      ),
+      '“big.wav” was not uploaded. Your sounds take 2147000000 of your 2147483648 bytes of storage: delete some to upload more. Delete some of your sounds to make room for it.',
+    ],
+    [
+      429,
+      apiError(
+        429,
+        'TOO_MANY_PENDING',
+        '100 of your sounds are waiting to be processed (at most 100): upload more once some are ready',
+      ),
+      '“big.wav” was not uploaded. 100 of your sounds are waiting to be processed (at most 100): upload more once some are ready. Wait until some of your sounds have been processed, then upload it again.',
+    ],
+    [
       401,
       apiError(401, 'UNKNOWN_USER', 'No user has id 5'),
       '“big.wav” was not uploaded. Your login is no longer valid.',
@@ -183,7 +203,7 @@ describe('uploading', () => {
   ])('explains a %i in words', async (status, body, message) => {
     server.use(http.post(`${API}/sounds`, () => HttpResponse.json(body, { status })));
     const { user } = renderUpload();
-    await screen.findByText(/up to 105 MB each/);
+    await screen.findByText(/up to 105 MB and 3 hours each/);
     await user.upload(screen.getByLabelText('Audio files'), audioFile('big.wav'));
     await user.click(screen.getByRole('button', { name: 'Upload' }));
 
@@ -220,7 +240,7 @@ describe('the limits and formats', () => {
           makeLimits({
             upload: {
               maxBytes: 5_000_000,
-              maxDurationMs: 10_800_000,
+              maxDurationMs: 5_400_000,
               formats: [
                 { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
                 { name: 'Opus', types: ['audio/opus', 'audio/ogg'], extensions: ['.opus'] },
@@ -232,7 +252,9 @@ describe('the limits and formats', () => {
       ),
     );
     renderUpload();
-    expect(await screen.findByText(/^MP3 or Opus, up to 5\.0 MB each\./)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/^MP3 or Opus, up to 5\.0 MB and 1 hour 30 minutes each\./),
+    ).toBeInTheDocument();
     expect(screen.getByLabelText('Audio files')).toHaveAttribute(
       'accept',
       '.mp3,audio/mpeg,.opus,audio/opus,audio/ogg',
@@ -292,7 +314,7 @@ describe('files whose type the browser does not know', () => {
     const { user } = renderUpload();
     expect(
       await screen.findByText(
-        /^MP3, WAV, AIFF, FLAC, Ogg, M4A, AAC, WebM and Matroska and 5 more formats, up to 105 MB each\./,
+        /^MP3, WAV, AIFF, FLAC, Ogg, M4A, AAC, WebM and Matroska and 5 more formats, up to 105 MB and 3 hours each\./,
       ),
     ).toBeInTheDocument();
     await user.click(screen.getByText('Every format accepted'));
@@ -306,7 +328,7 @@ describe('files whose type the browser does not know', () => {
   it('sends them from the picker, whatever type the browser gave them: the server judges', async () => {
     const received = serve();
     const { user } = renderUpload();
-    await screen.findByText(/up to 105 MB each/);
+    await screen.findByText(/up to 105 MB and 3 hours each/);
     // user-event keeps only the files `accept` lets through, as a browser's picker suggests.
     await user.upload(screen.getByLabelText('Audio files'), odd);
     await user.click(screen.getByRole('button', { name: 'Upload' }));
@@ -318,7 +340,7 @@ describe('files whose type the browser does not know', () => {
   it('sends them when dropped, too', async () => {
     const received = serve();
     renderUpload();
-    await screen.findByText(/up to 105 MB each/);
+    await screen.findByText(/up to 105 MB and 3 hours each/);
     const drop = createEvent('drop', window, { bubbles: true, cancelable: true });
     Object.defineProperty(drop, 'dataTransfer', {
       value: { types: ['Files'], files: odd, dropEffect: 'none' },
@@ -373,5 +395,123 @@ describe('dropping files', () => {
     expect(screen.getByText('Drop audio files to upload them')).toBeInTheDocument();
     fireEvent(window, dragEvent('dragleave', [audioFile('a.wav')]));
     expect(screen.queryByText('Drop audio files to upload them')).not.toBeInTheDocument();
+  });
+});
+
+describe('the storage use', () => {
+  /** `GET /me` answering from `state`, which a test's other handlers change. */
+  function serveMe(state: { usedBytes: number; pending: number }) {
+    server.use(
+      http.get(`${API}/me`, () =>
+        HttpResponse.json(
+          makeMe(ME, {
+            storage: { usedBytes: state.usedBytes, limitBytes: 2_000_000_000 },
+            pendingSounds: { count: state.pending, limit: 100 },
+          }),
+        ),
+      ),
+    );
+  }
+
+  it('shows how much of their storage is used in a labelled meter, and the sounds waiting', async () => {
+    serveMe({ usedBytes: 1_234_000_000, pending: 3 });
+    renderUpload();
+    const meter = await screen.findByRole('meter', { name: 'Your storage' });
+    expect(meter.tagName).toBe('METER');
+    expect(meter).toHaveAttribute('max', '2000000000');
+    expect(meter).toHaveAttribute('value', '1234000000');
+    expect(meter).toHaveAccessibleDescription('1.2 GB of 2.0 GB used');
+    expect(screen.getByText('3 sounds waiting to be processed (at most 100)')).toBeInTheDocument();
+  });
+
+  it('says nothing of waiting sounds when none are waiting', async () => {
+    serveMe({ usedBytes: 0, pending: 0 });
+    renderUpload();
+    expect(await screen.findByRole('meter', { name: 'Your storage' })).toHaveAccessibleDescription(
+      '0 B of 2.0 GB used',
+    );
+    expect(screen.queryByText(/waiting to be processed/)).not.toBeInTheDocument();
+  });
+
+  it('is fresh by the time an upload counts as done', async () => {
+    const state = { usedBytes: 1_000_000, pending: 0 };
+    serveMe(state);
+    server.use(
+      http.post(`${API}/sounds`, () => {
+        state.usedBytes += 500_000;
+        state.pending += 1;
+        return HttpResponse.json(makeSound({ title: 'tone', userId: ME }), { status: 201 });
+      }),
+    );
+    const { user } = renderUpload();
+    const meter = await screen.findByRole('meter', { name: 'Your storage' });
+    expect(meter).toHaveAccessibleDescription('1.0 MB of 2.0 GB used');
+    expect(screen.queryByText(/waiting to be processed/)).not.toBeInTheDocument();
+
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await waitFor(() =>
+      expect(within(uploadRow('tone.wav')).getByText('Uploaded as “tone”')).toBeInTheDocument(),
+    );
+    // No wait here: the upload settles only once `GET /me` has answered again.
+    expect(meter).toHaveAccessibleDescription('1.5 MB of 2.0 GB used');
+    expect(screen.getByText('1 sound waiting to be processed (at most 100)')).toBeInTheDocument();
+  });
+
+  it('is asked again after a refusal for the quota', async () => {
+    const state = { usedBytes: 1_900_000_000, pending: 0 };
+    serveMe(state);
+    server.use(
+      http.post(`${API}/sounds`, () => {
+        // Another tab's uploads took the rest meanwhile.
+        state.usedBytes = 2_000_000_000;
+        return HttpResponse.json(
+          apiError(
+            413,
+            'QUOTA_EXCEEDED',
+            'Your sounds take 2000000000 of your 2000000000 bytes of storage: delete some to upload more',
+          ),
+          { status: 413 },
+        );
+      }),
+    );
+    const { user } = renderUpload();
+    const meter = await screen.findByRole('meter', { name: 'Your storage' });
+    expect(meter).toHaveAccessibleDescription('1.9 GB of 2.0 GB used');
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('big.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    expect(await within(uploadRow('big.wav')).findByRole('alert')).toHaveTextContent(
+      'Delete some of your sounds to make room for it.',
+    );
+    expect(meter).toHaveAccessibleDescription('2.0 GB of 2.0 GB used');
+  });
+
+  it('shrinks after a delete', async () => {
+    const mine = makeSound({ title: 'Mine', userId: ME, size: 300_000_000 });
+    const sounds = [mine];
+    const state = { usedBytes: 1_500_000_000, pending: 0 };
+    serveMe(state);
+    server.use(
+      http.get(`${API}/sounds`, () => HttpResponse.json(soundList([...sounds]))),
+      http.delete(`${API}/sounds/:id`, () => {
+        sounds.splice(0, 1);
+        state.usedBytes -= 300_000_000;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const { user } = renderWithProviders(
+      <>
+        <UploadForm userId={ME} />
+        <SoundsSection userId={ME} title="My sounds" level={2} />
+      </>,
+      { userId: ME },
+    );
+    const meter = await screen.findByRole('meter', { name: 'Your storage' });
+    expect(meter).toHaveAccessibleDescription('1.5 GB of 2.0 GB used');
+
+    await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
+    // The 5 seconds to undo are skipped: the delete goes now.
+    sendWaitingDeletes();
+    await waitFor(() => expect(meter).toHaveAccessibleDescription('1.2 GB of 2.0 GB used'));
   });
 });

@@ -1,9 +1,10 @@
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { type Limits, useLimits } from '../../../lib/api/get-limits.ts';
-import { formatBytes } from '../../../lib/format.ts';
+import { formatBytes, formatDurationInWords } from '../../../lib/format.ts';
 import { useFileDrop } from '../hooks/use-file-drop.ts';
 import { formatNames, summarizeFormats, useUploadQueue } from '../hooks/use-upload-queue.ts';
+import { StorageUse } from './storage-use.tsx';
 import { UploadList } from './upload-list.tsx';
 
 /**
@@ -54,6 +55,7 @@ export function UploadForm({ userId }: { userId: number }) {
   return (
     <section className="card upload-panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Upload sounds</h2>
+      <StorageUse userId={userId} />
       <form className="upload-form" onSubmit={handleSubmit} noValidate>
         <div className="field drop-target">
           <label htmlFor={filesId}>Audio files</label>
@@ -69,7 +71,7 @@ export function UploadForm({ userId }: { userId: number }) {
           />
           <p id={filesHintId} className="hint">
             {limits
-              ? `${summarizeFormats(limits)}, up to ${formatBytes(limits.upload.maxBytes)} each. You can also drop files anywhere on the page.`
+              ? `${summarizeFormats(limits)}, up to ${formatBytes(limits.upload.maxBytes)} and ${formatDurationInWords(limits.upload.maxDurationMs)} each. You can also drop files anywhere on the page.`
               : 'You can also drop files anywhere on the page.'}
           </p>
           {limits && summarizeFormats(limits) !== formatNames(limits) && (

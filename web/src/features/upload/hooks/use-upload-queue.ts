@@ -118,9 +118,19 @@ function describeUploadError(error: unknown, fileName: string, limits: Limits | 
         return `“${fileName}” could not be checked: its structure is too large or too deep. Try exporting it again without extra tags.`;
       case 'EMPTY_FILE':
         return `“${fileName}” is empty.`;
+      case 'QUOTA_EXCEEDED':
+        return `“${fileName}” was not uploaded. ${sentence(error.message)} Delete some of your sounds to make room for it.`;
+      case 'TOO_MANY_PENDING':
+        return `“${fileName}” was not uploaded. ${sentence(error.message)} Wait until some of your sounds have been processed, then upload it again.`;
       case 'NETWORK_ERROR':
         return `“${fileName}” could not be sent: the server cannot be reached. Check your connection and try again.`;
     }
   }
   return `“${fileName}” was not uploaded. ${describeApiError(error)}`;
+}
+
+/** The server's message as a sentence of its own (its messages do not end with a full stop). */
+function sentence(message: string): string {
+  const text = message.trim();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
