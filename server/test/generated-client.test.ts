@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@hey-api/openapi-ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PNG_BYTES, wavHeader, wavTone } from './helpers/audio.ts';
-import { aiffWithManyChunks, ffmpegAudio } from './helpers/media-files.ts';
+import { ffmpegLavfi } from './helpers/media-files.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
 
 /**
@@ -27,7 +27,7 @@ import {
   type ApiError, type Limits, type Sound, type SoundList, type User,
 } from './client/index.js';
 
-export interface Files { wav: Blob; png: Blob; tooLarge: Blob; overBudget: Blob }
+export interface Files { wav: Blob; png: Blob; tooLarge: Blob; tooLong: Blob }
 export type Observation = { step: string; status: number; error?: ApiError };
 
 /** Each call's status, and its decoded error if it failed. */
@@ -59,7 +59,7 @@ export async function run(baseUrl: string, ids: { alice: number; bob: number }, 
   seen.push({ step: 'upload', status: uploaded.response?.status ?? 0 });
   seen.push(await observe('upload, not audio', uploadSound({ headers: alice, body: { file: files.png } })));
   seen.push(await observe('upload, too large', uploadSound({ headers: alice, body: { file: files.tooLarge } })));
-  seen.push(await observe('upload, over budget', uploadSound({ headers: alice, body: { file: files.overBudget } })));
+  seen.push(await observe('upload, too long', uploadSound({ headers: alice, body: { file: files.tooLong } })));
   const id = sound?.id ?? '';
 
   const page: SoundList | undefined = (await listSounds({ query: { limit: 10, q: 'generated' } })).data;
@@ -126,6 +126,7 @@ let dir: string;
 beforeAll(async () => {
   system = await startSystem({
     MAX_UPLOAD_BYTES: String(512 * 1024),
+    MAX_DURATION_MS: '60000',
     RATE_LIMIT_USER_CREATIONS: '6',
   });
   dir = await mkdtemp(join(tmpdir(), 'cloud-sound-generated-client-'));
@@ -156,8 +157,9 @@ it('generates a client from the served document that type-checks and runs the wh
     wav: new Blob([wavTone({ seconds: 0.5 })]),
     png: new Blob([PNG_BYTES]),
     tooLarge: new Blob([wavHeader(1024 * 1024), Buffer.alloc(1024 * 1024)]),
-    overBudget: new Blob([
-      aiffWithManyChunks(ffmpegAudio({ format: 'aiff', codec: 'pcm_s16be', seconds: 1 }), 20_000),
+    // Two minutes of silence, over this system's MAX_DURATION_MS of one.
+    tooLong: new Blob([
+      ffmpegLavfi('anullsrc=r=8000:cl=mono', ['-t', '120', '-c:a', 'flac', '-f', 'flac']),
     ]),
   };
   const base = 4_000_000 + Math.floor(Math.random() * 1_000_000);
@@ -192,7 +194,7 @@ it('generates a client from the served document that type-checks and runs the wh
     upload: '201',
     'upload, not audio': '415 UNSUPPORTED_MEDIA_TYPE',
     'upload, too large': '413 FILE_TOO_LARGE',
-    'upload, over budget': '422 AUDIO_TOO_COMPLEX',
+    'upload, too long': '422 AUDIO_TOO_LONG',
     'list, bad limit': '400 INVALID_REQUEST',
     'get, unknown': '404 SOUND_NOT_FOUND',
     range: '206',

@@ -167,6 +167,7 @@ describe('rate limits', () => {
       'head /sounds/{id}/stream',
       'patch /sounds/{id}',
       'post /sounds',
+      'post /sounds/{id}/retry',
       'post /users',
     ]);
     const schemaOf = (status: string) =>
