@@ -73,11 +73,15 @@ describe('POST /users', () => {
 });
 
 describe('GET /me', () => {
-  it('answers 200 with the id of a registered user', async () => {
+  it('answers 200 with the id of a registered user and their quota, unused', async () => {
     const id = await system.createUser();
     const response = await me({ 'x-user-id': String(id) });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id });
+    expect(await response.json()).toEqual({
+      id,
+      storage: { usedBytes: 0, limitBytes: system.api.config.USER_STORAGE_BYTES },
+      pendingSounds: { count: 0, limit: system.api.config.USER_PENDING_SOUNDS },
+    });
   });
 
   it('answers 401 AUTH_REQUIRED without the header', async () => {

@@ -244,12 +244,3 @@ export async function pendingDerivativeKeys(db: Database, soundId: string): Prom
     .where(eq(processingJobs.soundId, soundId));
   return [job?.streamKey, job?.waveformKey].filter((key): key is string => !!key);
 }
-
-/** How many of `userId`'s sounds wait for processing (queued or running). */
-export async function pendingJobCount(db: Database, userId: number): Promise<number> {
-  const result = await db.execute(sql`
-    select count(*) as count from ${processingJobs}
-    join ${soundsTable} on ${soundsTable.id} = ${processingJobs.soundId}
-    where ${soundsTable.userId} = ${userId}`);
-  return Number(rowsOf<{ count: number | string }>(result)[0]?.count ?? 0);
-}

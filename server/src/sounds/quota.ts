@@ -1,9 +1,8 @@
 import type { Database } from '../db/client.ts';
 import { sql } from '../db/orm.ts';
 import { rowsOf } from '../db/rows.ts';
-import { soundsTable } from '../db/schema.ts';
+import { processingJobs, soundsTable } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
-import { pendingJobCount } from '../processing/jobs.ts';
 
 /** What one user may keep and queue (USER_STORAGE_BYTES, USER_PENDING_SOUNDS). */
 export interface UserQuota {
@@ -13,18 +12,32 @@ export interface UserQuota {
 
 /** What a user holds against their quota. */
 export interface QuotaUse {
-  /** Bytes their sounds take in file_store: originals, renditions and waveforms. */
+  /**
+   * Bytes their sounds take in file_store, in any state (one being uploaded or deleted still
+   * takes its room): originals, renditions that are files of their own, waveforms.
+   */
   storedBytes: number;
   /** Their sounds waiting to be processed. */
   pendingSounds: number;
 }
 
 export async function quotaUseOf(db: Database, userId: number): Promise<QuotaUse> {
-  const [stored, pendingSounds] = await Promise.all([
-    storedBytesOf(db, userId),
-    pendingJobCount(db, userId),
-  ]);
-  return { storedBytes: stored, pendingSounds };
+  // One round trip: it runs before every upload.
+  const result = await db.execute(sql`
+    select
+      (select coalesce(sum(${soundsTable.size}
+          + case when ${soundsTable.streamKey} is distinct from ${soundsTable.storageKey}
+                 then coalesce(${soundsTable.streamSize}, 0) else 0 end
+          + coalesce(${soundsTable.waveformSize}, 0)), 0)
+       from ${soundsTable} where ${soundsTable.userId} = ${userId}) as stored_bytes,
+      (select count(*) from ${processingJobs}
+       join ${soundsTable} on ${soundsTable.id} = ${processingJobs.soundId}
+       where ${soundsTable.userId} = ${userId}) as pending_sounds`);
+  const [row] = rowsOf<{ stored_bytes: number | string; pending_sounds: number | string }>(result);
+  return {
+    storedBytes: Number(row?.stored_bytes ?? 0),
+    pendingSounds: Number(row?.pending_sounds ?? 0),
+  };
 }
 
 /**
@@ -43,18 +56,4 @@ export async function uploadAllowance(
   const remaining = quota.storageBytes - use.storedBytes;
   if (remaining <= 0) throw new Errors.quotaExceeded(use.storedBytes, quota.storageBytes);
   return remaining;
-}
-
-/**
- * Every file of the user's sounds, in any state (one being uploaded or deleted still takes its
- * room): the original, its rendition when it is a file of its own, and its waveform.
- */
-async function storedBytesOf(db: Database, userId: number): Promise<number> {
-  const result = await db.execute(sql`
-    select coalesce(sum(${soundsTable.size}
-      + case when ${soundsTable.streamKey} is distinct from ${soundsTable.storageKey}
-             then coalesce(${soundsTable.streamSize}, 0) else 0 end
-      + coalesce(${soundsTable.waveformSize}, 0)), 0) as bytes
-    from ${soundsTable} where ${soundsTable.userId} = ${userId}`);
-  return Number(rowsOf<{ bytes: number | string }>(result)[0]?.bytes ?? 0);
 }
