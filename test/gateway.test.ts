@@ -1,15 +1,22 @@
 // The API gateway's nginx configuration (gateway/nginx, shared by compose's image and the
 // launcher's `API_REPLICAS` gateway), run for real with Debian's nginx in front of a real API:
-// what nginx answers itself comes in the API's JSON error shape. Needs Debian's nginx
-// (`apt-get install nginx`).
+// what nginx answers itself comes in the API's JSON error shape, and the API believes
+// X-Forwarded-For from the gateway alone. Needs Debian's nginx (`apt-get install nginx`).
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { STATUS_CODES } from 'node:http';
+import { request as httpRequest, STATUS_CODES } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exchange } from '@cloud-sound/server/testing/raw-connection';
 import { startSystem, type TestSystem } from '@cloud-sound/server/testing/system';
-import { findNginx, Gateway, REPO_DIR, type RunningNginx, startNginx } from '@cloud-sound/system';
+import {
+  findNginx,
+  GATEWAY_UPSTREAM_ADDRESS,
+  Gateway,
+  REPO_DIR,
+  type RunningNginx,
+  startNginx,
+} from '@cloud-sound/system';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -50,7 +57,11 @@ beforeAll(async () => {
     throw new Error("Debian's nginx is needed for this test: apt-get install nginx");
   }
   dir = await mkdtemp(join(tmpdir(), 'cloud-sound-gateway-'));
-  system = await startSystem();
+  system = await startSystem({
+    // As the launcher sets it for its replicas.
+    TRUST_PROXY: GATEWAY_UPSTREAM_ADDRESS,
+    RATE_LIMIT_USER_CREATIONS: '2',
+  });
   gateway = await Gateway.start({
     host: '127.0.0.1',
     port: await getPort(),
@@ -182,6 +193,64 @@ describe("what the gateway's nginx answers itself", () => {
       error: 'Not Found',
       message: 'No route for GET /no-such-route',
       code: 'ROUTE_NOT_FOUND',
+    });
+  });
+});
+
+let nextUserId = 1_500_000_000 + Math.floor(Math.random() * 500_000_000);
+
+/** POST /users from `localAddress` (a loopback address of the client's choosing). */
+function register(
+  baseUrl: string,
+  localAddress: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  const body = JSON.stringify({ id: ++nextUserId });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: hostname,
+        port,
+        localAddress,
+        method: 'POST',
+        path: '/users',
+        agent: false,
+        headers: { 'content-type': 'application/json', ...headers },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('X-Forwarded-For (RATE_LIMIT_USER_CREATIONS is 2 per address)', () => {
+  it('is not believed from a program on 127.0.0.1: forged addresses all count as 127.0.0.1', async () => {
+    const answers = [];
+    for (const forged of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+      answers.push(await register(system.url, '127.0.0.1', { 'x-forwarded-for': forged }));
+    }
+    expect(answers).toEqual([201, 201, 429]);
+  });
+
+  it('is believed from the gateway, which writes the address it saw over any a client sent', async () => {
+    const forged = { 'x-forwarded-for': '203.0.113.50' };
+    const fromFirst = [];
+    for (let count = 0; count < 3; count += 1) {
+      fromFirst.push(await register(gateway?.url ?? '', '127.0.0.3', forged));
+    }
+    // Another client behind the same gateway has limits of its own.
+    const fromSecond = [
+      await register(gateway?.url ?? '', '127.0.0.4', forged),
+      await register(gateway?.url ?? '', '127.0.0.4'),
+    ];
+    expect({ fromFirst, fromSecond }).toEqual({
+      fromFirst: [201, 201, 429],
+      fromSecond: [201, 201],
     });
   });
 });
