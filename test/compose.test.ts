@@ -22,6 +22,7 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
+  networks?: Record<string, { ipv4_address?: string } | null> | string[];
 }
 
 const root = resolve(import.meta.dirname, '..');
@@ -29,6 +30,7 @@ const composePath = resolve(root, 'docker-compose.yml');
 const compose = parse(readFileSync(composePath, 'utf8')) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: Array<{ subnet?: string; ip_range?: string }> } }>;
 };
 const services = compose.services;
 
@@ -103,14 +105,32 @@ function readGatewayConf(): string {
 
 /** Published ports as {host, container}, from compose's short syntax ("8081:3000"). */
 function publishedPorts(name: string): Array<{ host: number; container: number }> {
+  return publishedBindings(name).map(({ host, container }) => ({ host, container }));
+}
+
+/** Published ports with the host address they are bound to (`*`: every interface). */
+function publishedBindings(
+  name: string,
+): Array<{ address: string; host: number; container: number }> {
   return (service(name).ports ?? []).map((entry) => {
     const parts = String(entry)
       .replace(/\/(tcp|udp)$/, '')
       .split(':');
     const container = Number(parts.at(-1));
     const host = parts.length > 1 ? Number(parts.at(-2)) : Number.NaN;
-    return { host, container };
+    return { address: parts.length > 2 ? parts.slice(0, -2).join(':') : '*', host, container };
   });
+}
+
+/** An IPv4 address as a number, and whether it lies in a CIDR range. */
+function ipv4Number(address: string): number {
+  return address.split('.').reduce((value, part) => value * 256 + Number(part), 0);
+}
+function inRange(address: string, cidr: string): boolean {
+  const [base = '', bits = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const start = ipv4Number(base) - (ipv4Number(base) % size);
+  return ipv4Number(address) >= start && ipv4Number(address) < start + size;
 }
 
 describe('docker-compose.yml', () => {
@@ -221,6 +241,10 @@ describe('docker-compose.yml', () => {
   it('publishes exactly the ports the README gives', () => {
     expect(publishedPorts('user_api')).toEqual([]);
     expect(publishedPorts('file_store')).toEqual([{ host: 8081, container: 3000 }]);
+    // file_store trusts whoever reaches it: http://localhost:8081 only, not every interface.
+    expect(publishedBindings('file_store')).toEqual([
+      { address: '127.0.0.1', host: 8081, container: 3000 },
+    ]);
     // Unpublished, so that it scales (--scale api=3): the gateway publishes it.
     expect(publishedPorts('api')).toEqual([]);
     expect(publishedPorts('gateway')).toEqual([
@@ -248,9 +272,24 @@ describe('docker-compose.yml', () => {
       expect(readGatewayConf()).toContain('include /etc/nginx/gateway/errors.conf;');
     });
 
-    it('is believed by the API: its X-Forwarded-For names the client', () => {
-      // Docker and podman give compose networks private (RFC 1918 / ULA) addresses.
-      expect(parseSettings('api').TRUST_PROXY).toEqual(['uniquelocal']);
+    it('is the one proxy the API believes: its X-Forwarded-For names the client', () => {
+      // The gateway's fixed address, and only it: not a range any other container is in.
+      const networks = service('gateway').networks;
+      expect(Array.isArray(networks)).toBe(false);
+      const address = (networks as Record<string, { ipv4_address?: string }>).default?.ipv4_address;
+      expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(parseSettings('api').TRUST_PROXY).toEqual([address]);
+      // Every container joins the same network: the API reaches its backends and the gateway
+      // its replicas.
+      for (const [name, definition] of Object.entries(services)) {
+        if (name !== 'gateway') expect(definition.networks, name).toBeUndefined();
+      }
+      // In the network's range, outside the part containers are given addresses from, so no
+      // replica started first can hold it.
+      const [range] = compose.networks?.default?.ipam?.config ?? [];
+      expect(inRange(String(address), String(range?.subnet))).toBe(true);
+      expect(inRange(String(address), String(range?.ip_range))).toBe(false);
+      expect(inRange(String(range?.ip_range?.split('/')[0]), String(range?.subnet))).toBe(true);
     });
 
     it('starts once an API replica is healthy, and the web app once it is', () => {

@@ -46,9 +46,9 @@ describe('PATCH /sounds/:id', () => {
     expect(list.items.find((sound) => sound.id === id)?.title).toBe('New name');
   });
 
-  it('cleans the title as an upload’s is (control characters out, line breaks as spaces)', async () => {
+  it('cleans the title as an upload’s is (control and invisible characters out, line breaks as spaces)', async () => {
     const id = await upload('x');
-    const response = await rename(id, { title: 'Two\r\nlines\u0007 \u202eend' });
+    const response = await rename(id, { title: 'Two\r\nlines\u0007 \u202eend\u200B\uFEFF' });
     expect(await response.json()).toMatchObject({ title: 'Two  lines end' });
   });
 
@@ -79,6 +79,8 @@ describe('PATCH /sounds/:id', () => {
   it.each([
     ['an empty title', { title: '' }, 'INVALID_REQUEST'],
     ['only control characters', { title: '\u0007\u001b' }, 'EMPTY_TITLE'],
+    ['only zero-width characters', { title: '\u200B\uFEFF' }, 'EMPTY_TITLE'],
+    ['only invisible characters', { title: '\u2060\u202E\u3164\u00AD' }, 'EMPTY_TITLE'],
     ['a title of 201 characters', { title: 'é'.repeat(201) }, 'INVALID_REQUEST'],
     ['NUL', { title: 'a\u0000b' }, 'INVALID_TITLE'],
     ['another field', { title: 'x', userId: 1 }, 'INVALID_REQUEST'],

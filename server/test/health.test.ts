@@ -28,6 +28,10 @@ describe('health', () => {
       checks: { database: 'ok', userApi: 'ok', fileStore: 'ok' },
       // The test system processes nothing (PROCESSING_CONCURRENCY=0).
       processing: 'off',
+      // ffprobe is on this machine (the suite needs it).
+      uploadCheck: 'ok',
+      // No listed sound found without its file since the start.
+      missingFiles: 0,
     });
   });
 

@@ -118,6 +118,20 @@ describe('POST /sounds', () => {
     expect(await json(after)).toMatchObject({ title: 'Late title' });
   });
 
+  it('takes the filename for a title that is nothing but invisible characters', async () => {
+    const response = await uploadSound(system.url, {
+      userId,
+      bytes: wavTone(),
+      filename: 'Morning\u200B birds\uFEFF.wav',
+      title: '\u200B\uFEFF\u2060\u202E',
+    });
+    expect(response.status).toBe(201);
+    expect(await json(response)).toMatchObject({
+      filename: 'Morning birds.wav',
+      title: 'Morning birds',
+    });
+  });
+
   it('keeps only the last segment of a filename with folders, without control characters', async () => {
     // (FormData would percent-encode CR and LF itself, so a tab and a bell stand in for them;
     // the tab, like a line break, becomes a space.)

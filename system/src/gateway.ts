@@ -9,6 +9,14 @@ import type { ProgramExit } from './process-group.ts';
 
 const GATEWAY_CONFIG = join(REPO_DIR, 'gateway/nginx');
 
+/**
+ * The address the gateway's connections to the replicas come from (`proxy_bind`): a loopback
+ * address of its own, so that the replicas can believe X-Forwarded-For from the gateway alone
+ * (`TRUST_PROXY`) and not from every program on this machine, which all reach them from
+ * 127.0.0.1. Linux routes the whole of 127.0.0.0/8 to the loopback interface.
+ */
+export const GATEWAY_UPSTREAM_ADDRESS = '127.0.0.2';
+
 export interface GatewayOptions {
   /** Where it listens: the API's address. */
   host: string;
@@ -68,7 +76,10 @@ export class Gateway {
   }
 }
 
-/** The `http { }` contents: the replicas as one upstream, the shared proxy settings. */
+/**
+ * The `http { }` contents: the replicas as one upstream, reached from GATEWAY_UPSTREAM_ADDRESS,
+ * and the shared proxy settings and error pages.
+ */
 export function gatewayConfig(options: Pick<GatewayOptions, 'host' | 'port' | 'replicas'>): string {
   const servers = options.replicas.map((replica) => {
     const { host } = new URL(replica);
@@ -89,6 +100,7 @@ server {
   listen ${options.host}:${options.port};
   location / {
     proxy_pass http://api_replicas;
+    proxy_bind ${GATEWAY_UPSTREAM_ADDRESS};
     include ${join(GATEWAY_CONFIG, 'proxy.conf')};
   }
   include ${join(GATEWAY_CONFIG, 'errors.conf')};

@@ -1,7 +1,7 @@
 // @cloud-sound/system: the one way to start Cloud Sound's programs, for `pnpm start`,
 // `pnpm dev`, the benchmarks, the end-to-end tests and every test that runs programs as
 // child processes.
-export { Gateway, gatewayConfig } from './gateway.ts';
+export { GATEWAY_UPSTREAM_ADDRESS, Gateway, gatewayConfig } from './gateway.ts';
 export type { LineSink, LogMode } from './logs.ts';
 export { findNginx, installNginx, type RunningNginx, startNginx } from './nginx.ts';
 export type { LineMatch } from './output.ts';

@@ -3,7 +3,7 @@
 // fails, whatever started is stopped again before the error is thrown.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Gateway } from './gateway.ts';
+import { GATEWAY_UPSTREAM_ADDRESS, Gateway } from './gateway.ts';
 import { type LogMode, logSink } from './logs.ts';
 import { findNginx } from './nginx.ts';
 import { freePorts, whyBusy } from './ports.ts';
@@ -139,6 +139,14 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
       `${replicaCount > 1 ? `API_REPLICAS=${replicaCount} puts nginx in front of the replicas` : 'the API gateway is nginx'}, and nginx is not installed (Debian: apt-get install nginx)`,
     );
   }
+  if (withGateway) {
+    const why = await whyBusy(GATEWAY_UPSTREAM_ADDRESS, 0);
+    if (why) {
+      throw new SettingsError(
+        `the API gateway reaches the replicas from ${GATEWAY_UPSTREAM_ADDRESS} (so that they believe its X-Forwarded-For and no other program's), and that address ${why} here (Linux routes all of 127.0.0.0/8 to loopback; elsewhere add it, e.g. macOS: sudo ifconfig lo0 alias ${GATEWAY_UPSTREAM_ADDRESS})`,
+      );
+    }
+  }
   const ports = await choosePorts(names, options.ports ?? 'defaults', settingsOf, settingName);
   const part = (name: ProgramName) => (names as readonly ProgramName[]).includes(name);
   const publicHost = options.publicHost ?? 'localhost';
@@ -210,7 +218,9 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
   let apiReplicas: Program<'api'>[] = programs.api ? [programs.api as Program<'api'>] : [];
   if (withGateway) {
     // The gateway takes the API's port; each replica gets one of its own, and believes the
-    // gateway's X-Forwarded-For so that per-client limits see clients.
+    // gateway's X-Forwarded-For so that per-client limits see clients: only the gateway's,
+    // which connects from an address of its own (any other local program comes from 127.0.0.1
+    // and could write any X-Forwarded-For).
     const replicaPorts = await freePorts(replicaCount);
     const { PORT: _gatewayPort, ...settings } = settingsOf('api') ?? {};
     apiReplicas = replicaPorts.map(
@@ -220,7 +230,11 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
           logName: `api-${index + 1}`,
           port,
           url: `http://${HOST}:${port}`,
-          wiring: { ...wired.get('api'), TRUST_PROXY: 'loopback', PORT: String(port) },
+          wiring: {
+            ...wired.get('api'),
+            TRUST_PROXY: GATEWAY_UPSTREAM_ADDRESS,
+            PORT: String(port),
+          },
           settings,
         }),
     );

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { wavTone } from '@cloud-sound/server/testing/audio';
 import { json, uploadSound } from '@cloud-sound/server/testing/http';
 import { exchange } from '@cloud-sound/server/testing/raw-connection';
@@ -387,6 +388,36 @@ describe('the gateway', () => {
       statusCode: 400,
       code: 'MALFORMED_REQUEST',
     });
+  });
+
+  it('is the only client whose X-Forwarded-For the replicas believe', async () => {
+    /** GET /health from `localAddress`, claiming to be 203.0.113.7; the address logged for it. */
+    const loggedAddress = async (baseUrl: string, localAddress: string, requestId: string) => {
+      const { hostname, port } = new URL(baseUrl);
+      const headers = { 'x-forwarded-for': '203.0.113.7', 'x-request-id': requestId };
+      await new Promise<void>((resolve, reject) => {
+        const request = httpRequest(
+          { host: hostname, port, localAddress, path: '/health', headers, agent: false },
+          (response) => response.resume().on('end', resolve),
+        );
+        request.on('error', reject).end();
+      });
+      const logged = () =>
+        system.replicas
+          .flatMap((replica) => logLines(replica.output()))
+          .find((line) => line.msg === 'incoming request' && line.reqId === requestId);
+      await waitUntil(`the replica's log of ${requestId}`, () => logged() !== undefined, 5_000);
+      return (logged()?.req as { remoteAddress?: string } | undefined)?.remoteAddress;
+    };
+    const replica = system.replicas[0]?.url ?? '';
+    // Another program on this machine, straight to a replica: counted as itself.
+    expect(await loggedAddress(replica, '127.0.0.1', `xff-direct-${nextRequest++}`)).toBe(
+      '127.0.0.1',
+    );
+    // A client through the gateway: counted as the address the gateway saw, not the one it wrote.
+    expect(await loggedAddress(system.apiUrl, '127.0.0.3', `xff-gateway-${nextRequest++}`)).toBe(
+      '127.0.0.3',
+    );
   });
 
   // Last: it stops every replica.

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { MAX_ID_BYTES } from './file-id.ts';
 import { fileRoutes } from './file-routes.ts';
+import { listRoutes } from './list-routes.ts';
 import { Health } from './schemas.ts';
 import { openFileStorage } from './storage.ts';
 import { uploadRoutes } from './upload-routes.ts';
@@ -56,6 +57,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     async () => ({ status: 'ok' as const }),
   );
   await app.register(uploadRoutes, { storage, maxFileBytes: config.MAX_FILE_BYTES });
+  await app.register(listRoutes, { storage });
   await app.register(fileRoutes, { storage });
 
   return app;

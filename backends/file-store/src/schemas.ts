@@ -20,5 +20,14 @@ export const FileParams = Type.Object({
  */
 export const FileBytes = Type.Unsafe<Readable | undefined>({ type: 'string', format: 'binary' });
 
+/**
+ * `GET /files/`: newline-delimited JSON, one `{"name": <sha256 of the id, hex>, "id": <the id,
+ * or null when not recorded>}` per stored file; streamed, never serialized as one value.
+ */
+export const FileListing = Type.Unsafe<Readable>({
+  type: 'string',
+  description: 'application/x-ndjson: one {"name", "id"} object per line',
+});
+
 /** 204 and 304 replies: headers only. */
 export const NoBody = Type.Unsafe<undefined>({ description: 'no body' });

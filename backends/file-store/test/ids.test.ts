@@ -100,10 +100,20 @@ describe('ids', () => {
 
   it('refuses an empty id and a URL that does not decode', async () => {
     const { url } = await startFileStore();
-    for (const path of ['/files/', '/files/%ff', '/files/%']) {
-      const response = await rawRequest(url, 'GET', path);
-      expect(response.status, path).toBe(400);
-      expect(JSON.parse(response.body.toString()).code, path).toBe('INVALID_ID');
+    // GET /files/ is the listing (list.test.ts); for the other methods it names an empty id.
+    const requests = [
+      ['HEAD', '/files/'],
+      ['DELETE', '/files/'],
+      ['GET', '/files/%ff'],
+      ['GET', '/files/%'],
+      ['DELETE', '/files/%ff'],
+    ];
+    for (const [method = '', path = ''] of requests) {
+      const response = await rawRequest(url, method, path);
+      expect(response.status, `${method} ${path}`).toBe(400);
+      if (method !== 'HEAD') {
+        expect(JSON.parse(response.body.toString()).code, path).toBe('INVALID_ID');
+      }
     }
   });
 });
@@ -150,11 +160,13 @@ describe('path traversal', () => {
     for (const id of writeIds) expect((await download(url, id)).toString()).toBe('pwned');
 
     const tree = await listTree(root);
-    const hashed = tree.filter((path) => /^data\/files\/[0-9a-f]{64}$/.test(path));
-    expect(hashed).toHaveLength(writeIds.length);
+    // Each file and its recorded id, under the same hashed name.
+    const hashed = tree.filter((path) => /^data\/(files|ids)\/[0-9a-f]{64}$/.test(path));
+    expect(hashed).toHaveLength(2 * writeIds.length);
     expect(tree.filter((path) => !hashed.includes(path))).toEqual([
       'data',
       'data/files',
+      'data/ids',
       'data/tmp',
       'outside.txt',
     ]);

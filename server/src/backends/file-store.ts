@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { pipeline, type Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { Errors } from '../lib/errors.ts';
@@ -19,9 +20,18 @@ export interface OpenedFile {
   body: Dispatcher.ResponseData['body'];
 }
 
+/** One file the store holds, as its listing names it. */
+export interface StoredFileEntry {
+  /** file_store's name for it: the SHA-256 of its key, in hex (see storedFileName). */
+  name: string;
+  /** Its key; null for a file stored before file_store recorded keys (known by name only). */
+  key: string | null;
+}
+
 /**
  * Where sound files live. Everything the API does with stored bytes goes through these three
  * functions, so an S3-style object store could replace file_store without touching a route.
+ * (The fourth, the listing, is for the consistency audit only.)
  */
 export interface FileStore {
   /** Streams `source` to the store under `key`; rejects (and stores nothing) on any failure. */
@@ -35,6 +45,11 @@ export interface FileStore {
   deleteSoundFile(key: string): Promise<void>;
   /** Where ffmpeg and ffprobe read the file (by HTTP, with Range). */
   readUrl(key: string): string;
+  /**
+   * Every file the store holds, read as file_store sends them (never all at once); rejects
+   * (503) when the listing cannot be had whole, so a cut listing is never taken for all of it.
+   */
+  listStoredFiles(): AsyncIterable<StoredFileEntry>;
   /** Resolves when file_store answers its health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -175,6 +190,37 @@ export function createFileStore(
 
     readUrl: (key) => fileStoreBase + filePath(key),
 
+    async *listStoredFiles() {
+      // The deadline covers the wait for the answer's headers only: the listing itself may
+      // stream for minutes, and undici's body timeout bounds each pause in it.
+      const headersDeadline = new AbortController();
+      const timer = setTimeout(
+        () => headersDeadline.abort(new Error('file_store did not start its listing in time')),
+        timeouts.queueTimeout + timeouts.connectTimeout + timeouts.headersTimeout,
+      );
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await control.request({
+          method: 'GET',
+          path: '/files/',
+          signal: headersDeadline.signal,
+        });
+      } catch (cause) {
+        throw unavailable(cause);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.statusCode !== 200) await expectStatus(response, 200);
+      try {
+        yield* parseListing(response.body);
+      } catch (cause) {
+        throw unavailable(cause);
+      } finally {
+        // Stopped early (or failed): the rest of the listing is not wanted.
+        if (!response.body.readableEnded) response.body.destroy();
+      }
+    },
+
     async ping() {
       let response: Dispatcher.ResponseData;
       try {
@@ -198,6 +244,32 @@ export function createFileStore(
     const deadline = callDeadline(timeouts);
     return signal ? AbortSignal.any([signal, deadline]) : deadline;
   }
+}
+
+/** file_store's name for the file of `key` (the SHA-256 of the key in hex), as its listing gives. */
+export function storedFileName(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** file_store's listing, one `{"name", "id"}` JSON object a line, read as it arrives. */
+async function* parseListing(body: AsyncIterable<Buffer>): AsyncGenerator<StoredFileEntry> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const entry = (line: string): StoredFileEntry => {
+    const parsed = JSON.parse(line) as { name?: unknown; id?: unknown };
+    if (typeof parsed.name !== 'string' || !(typeof parsed.id === 'string' || parsed.id === null)) {
+      throw new Error(`file_store listed something that is not a file: ${line.slice(0, 200)}`);
+    }
+    return { name: parsed.name, key: parsed.id };
+  };
+  for await (const chunk of body) {
+    pending += decoder.write(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line) yield entry(line);
+  }
+  pending += decoder.end();
+  if (pending) throw new Error('file_store ended its listing in the middle of a line');
 }
 
 function filePath(key: string): string {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
  */
 const require = createRequire(import.meta.url);
 
-export const { and, asc, desc, eq, getTableColumns, isNull, lt, lte, ne, or, sql } =
+export const { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, lte, ne, or, sql } =
   require('drizzle-orm') as typeof import('drizzle-orm');
 
 export const {

@@ -21,6 +21,12 @@ export const Errors = {
     'Only a sound whose processing failed can be processed again; this one is %s',
     409,
   ),
+  /** A listed sound whose file file_store does not have: for the operator (the audit), not 503. */
+  fileMissing: createError(
+    'FILE_MISSING',
+    'The %s of sound %s is missing from storage; it cannot be played until the operator restores it',
+    404,
+  ),
   malformedMultipart: createError(
     'MALFORMED_MULTIPART',
     'The multipart body could not be read',

@@ -37,7 +37,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['health'],
         summary: 'Readiness: the database and both backends answer',
         description:
-          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe without changing the answer.',
+          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, and `missingFiles` the stored files found missing, none of them changing the answer.',
         response: {
           200: reply('Ready: the database and both backends answer', Type.Ref('Readiness')),
           503: reply('Not ready: `checks` names what is unavailable', Type.Ref('Readiness')),
@@ -64,6 +64,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         checks: { database, userApi, fileStore },
         processing: await processingState(),
         uploadCheck: (await fastify.uploadCheck.available()) ? 'ok' : 'unavailable',
+        missingFiles: fastify.sounds.missingFilesSeen(),
       });
     },
   );

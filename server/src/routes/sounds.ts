@@ -3,7 +3,7 @@ import type { RouteHandlerMethod } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
 import { AUDIO_FAMILY_NAMES } from '../media/formats.ts';
-import { errorReplies, reply } from '../schemas/replies.ts';
+import { errorReplies, errorReply, reply } from '../schemas/replies.ts';
 import {
   type SoundChanges,
   SoundListQuery,
@@ -90,6 +90,11 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       304: { ...Type.Null(), description: 'Not modified (`If-None-Match` matched its `ETag`)' },
       ...errorReplies(400, 404, 416, 503),
+      404: {
+        ...errorReply(404),
+        description:
+          'No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help)',
+      },
     };
     const schema = {
       tags: ['sounds'],

@@ -15,6 +15,11 @@ export const Readiness = Type.Object(
       description:
         'ffprobe, which judges uploads before the 201: `unavailable` when it cannot run (uploads that pass a first look at their bytes are taken `pending`, and judged once it is back). It does not make the API unready.',
     }),
+    missingFiles: Type.Integer({
+      minimum: 0,
+      description:
+        'Files of listed sounds that this process found missing from file_store since it started, each counted once (they answer 404 `FILE_MISSING`; the audit names them). It does not make the API unready.',
+    }),
   },
   {
     $id: 'Readiness',
@@ -25,6 +30,7 @@ export const Readiness = Type.Object(
         checks: { database: 'ok', userApi: 'ok', fileStore: 'ok' },
         processing: 'ok',
         uploadCheck: 'ok',
+        missingFiles: 0,
       },
     ],
   },

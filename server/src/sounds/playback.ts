@@ -24,6 +24,8 @@ const FORWARDED_REPLY_HEADERS = [
 /** One of a sound's files in file_store, and how it is served. */
 export interface ServedFile {
   key: string;
+  /** What it is, in words: `original`, `rendition`, `waveform`. */
+  kind: string;
   contentType: string;
   /** The name a browser saves it under (Content-Disposition). */
   filename: string;
@@ -45,6 +47,8 @@ export async function sendStoredFile(
   reply: FastifyReply,
   /** Asks the database (not a cache) whether the sound is still `ready`. */
   isStillReady: () => Promise<boolean>,
+  /** Told when a `ready` sound's file is missing from file_store; true the first time for it. */
+  reportMissing: (served: ServedFile) => boolean,
 ): Promise<FastifyReply> {
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -86,8 +90,12 @@ export async function sendStoredFile(
     if (file.statusCode === 404) {
       // Deleted since it was looked up (by another replica, within the read cache's TTL)…
       if (!(await isStillReady())) throw new Errors.soundNotFound(sound.id);
-      // …or a real inconsistency, for the operator.
-      request.log.error({ soundId: sound.id, key: served.key }, 'a ready sound has no file');
+      // …or a real inconsistency, for the operator: it will not heal by retrying, so not a
+      // 503. Logged as an error the first time this process sees it, counted in /ready.
+      const details = { soundId: sound.id, file: served.kind, key: served.key };
+      if (reportMissing(served)) request.log.error(details, 'a ready sound has no file');
+      else request.log.info(details, 'a ready sound has no file (seen before)');
+      throw new Errors.fileMissing(served.kind, sound.id);
     }
     throw new Errors.storageUnavailable({
       cause: new Error(`file_store answered ${file.statusCode}`),

@@ -80,6 +80,11 @@ export interface SoundsService {
   /** One reaper pass over unfinished uploads and deletes; resolves to the rows removed. */
   reap(): Promise<number>;
   /**
+   * How many files of listed sounds this process has found missing from file_store since it
+   * started (each file counted once, however often it was asked for).
+   */
+  missingFilesSeen(): number;
+  /**
    * A sound's processing finished in this process (its files are ready, or it failed): what
    * this replica remembers of it is stale, as after any write.
    */
@@ -116,6 +121,14 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
     readySounds.invalidate();
   };
 
+  // Keys only, one per missing file: as many as the operator has files to restore.
+  const missingKeys = new Set<string>();
+  const reportMissing = (served: ServedFile) => {
+    if (missingKeys.has(served.key)) return false;
+    missingKeys.add(served.key);
+    return true;
+  };
+
   async function find(id: string): Promise<SoundRow> {
     const sound = await readySounds.get(id, () => findReadySound(db, id));
     if (!sound) throw new Errors.soundNotFound(id);
@@ -149,7 +162,7 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
       if (!served) throw new Errors.soundNotFound(id);
       // A sound remembered here may have been deleted by another replica: ask the database.
       const isStillReady = async () => Boolean(await findReadySound(db, sound.id));
-      return sendStoredFile(fileStore, sound, served, request, reply, isStillReady);
+      return sendStoredFile(fileStore, sound, served, request, reply, isStillReady, reportMissing);
     },
 
     async rename(id, userId, rawTitle) {
@@ -207,6 +220,8 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
       };
     },
 
+    missingFilesSeen: () => missingKeys.size,
+
     reap() {
       return reapUnfinishedSounds({
         db,
@@ -224,6 +239,7 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
   if (file === 'original') {
     return {
       key: sound.storageKey,
+      kind: 'original',
       contentType: sound.contentType,
       filename: downloadName(sound.filename, sound.contentType),
       size: sound.size,
@@ -233,6 +249,7 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
   if (file === 'stream' && sound.streamKey && sound.streamContentType) {
     return {
       key: sound.streamKey,
+      kind: 'rendition',
       contentType: sound.streamContentType,
       filename: `${stem}.${sound.streamContentType === 'audio/mpeg' ? 'mp3' : 'audio'}`,
       size: sound.streamSize ?? 0,
@@ -241,6 +258,7 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
   if (file === 'waveform' && sound.waveformKey) {
     return {
       key: sound.waveformKey,
+      kind: 'waveform',
       contentType: 'application/json',
       filename: `${stem}.waveform.json`,
       size: 0,

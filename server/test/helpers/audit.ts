@@ -35,6 +35,8 @@ export interface ConsistencyReport {
   missingDerivatives: Array<{ id: string; file: 'stream' | 'waveform' }>;
   /** Files in file_store's data folder that belong to no row or job (by their hashed names). */
   filesWithoutRow: string[];
+  /** The same as the audit finds them, through file_store's listing (GET /files/). */
+  orphans: Array<{ name: string; key: string | null }>;
   /** Rows still `uploading` or `deleting`: half-done work the reaper has yet to finish. */
   unfinishedRows: Array<{ id: string; status: SoundStatus }>;
   /** Partial uploads file_store is still holding in its temp folder. */
@@ -56,7 +58,9 @@ export async function auditConsistency(
     backendTimeouts(defaults),
     fileStoreLimits(defaults),
   );
-  const files = await auditSounds(db, client).finally(() => client.close());
+  const files = await auditSounds(db, client, {
+    overdueAfterMs: defaults.REAPER_STALE_AFTER_MS + defaults.REAPER_INTERVAL_MS,
+  }).finally(() => client.close());
   const ownedNames = new Set([...files.ownedKeys].map(fileNameForId));
   return {
     rows: rows.length,
@@ -65,6 +69,7 @@ export async function auditConsistency(
     sizeMismatches: files.sizeMismatches,
     missingDerivatives: files.missingDerivatives,
     filesWithoutRow: stored.filter((name) => !ownedNames.has(name)),
+    orphans: files.orphans,
     unfinishedRows: rows
       .filter((row) => row.status !== 'ready')
       .map((row) => ({ id: row.id, status: row.status })),
@@ -85,6 +90,7 @@ export async function expectConsistent(target: TestSystem | AuditTarget): Promis
     sizeMismatches: [],
     missingDerivatives: [],
     filesWithoutRow: [],
+    orphans: [],
     unfinishedRows: [],
     tempFiles: [],
   });

@@ -32,6 +32,8 @@ export interface SystemOptions {
    * override `env` (e.g. a fault proxy's address in place of a dependency's).
    */
   interpose?: (dependencies: DependencyUrls) => Promise<Record<string, string>>;
+  /** Receives the API's log, one JSON line per call, at `info` and above (else: no log). */
+  logTo?: { write(line: string): void };
 }
 
 /**
@@ -71,7 +73,11 @@ export async function startSystem(
     ...env,
     ...interposed,
   });
-  const api = await buildApp(config, { logger: !!process.env.DEBUG_TEST_LOGS });
+  const api = await buildApp(config, {
+    logger: options.logTo
+      ? { level: 'info', stream: options.logTo }
+      : !!process.env.DEBUG_TEST_LOGS,
+  });
   const contract = watchContract(api);
   const url = await api.listen({ port: 0, host: '127.0.0.1' });
 

@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness: the database and both backends answer
-         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe without changing the answer.
+         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, and `missingFiles` the stored files found missing, none of them changing the answer.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -556,7 +556,8 @@ export interface components {
          *         "fileStore": "ok"
          *       },
          *       "processing": "ok",
-         *       "uploadCheck": "ok"
+         *       "uploadCheck": "ok",
+         *       "missingFiles": 0
          *     }
          */
         Readiness: {
@@ -580,6 +581,8 @@ export interface components {
              * @enum {string}
              */
             uploadCheck: "ok" | "unavailable";
+            /** @description Files of listed sounds that this process found missing from file_store since it started, each counted once (they answer 404 `FILE_MISSING`; the audit names them). It does not make the API unready. */
+            missingFiles: number;
         };
     };
     responses: never;
@@ -1654,7 +1657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            /** @description No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1820,7 +1823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            /** @description No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1986,7 +1989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            /** @description No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2152,7 +2155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            /** @description No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2318,7 +2321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description No such sound (or, for its rendition and waveform, not processed yet) */
+            /** @description No such sound (for its rendition and waveform: or not processed yet), `SOUND_NOT_FOUND`; or `FILE_MISSING`: the sound is listed but its file is missing from storage (a fault for the operator, who is told; retrying will not help) */
             404: {
                 headers: {
                     [name: string]: unknown;
