@@ -272,10 +272,15 @@ const THEME_EXTENSIONS = new Set(['.oga', '.ogg', '.opus', '.wav', '.flac', '.mp
 
 /** Every sound file of every installed theme (sound-theme-freedesktop and any others). */
 function themeRecipes(): Recipe[] {
-  if (!existsSync(SOUNDS_DIR)) return [];
-  const files = readdirSync(SOUNDS_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((file) => THEME_EXTENSIONS.has(extname(file).toLowerCase()))
-    .sort();
+  const files = existsSync(SOUNDS_DIR)
+    ? readdirSync(SOUNDS_DIR, { recursive: true, encoding: 'utf8' })
+        .filter((file) => THEME_EXTENSIONS.has(extname(file).toLowerCase()))
+        .sort()
+    : [];
+  // The class must not vanish unnoticed on a machine without the package (.ci/run installs it).
+  if (files.length === 0) {
+    throw new Error(`no sound theme under ${SOUNDS_DIR}: apt-get install sound-theme-freedesktop`);
+  }
   return files.map((file) =>
     audio('sound theme', file, basename(file), () => readFileSync(join(SOUNDS_DIR, file))),
   );
