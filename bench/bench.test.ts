@@ -61,6 +61,7 @@ it('runs every section in smoke mode and prints a table with rows for each, with
   }
   expect(output).not.toMatch(/measurement\(s\) failed/);
   expect(code, output).toBe(0);
-  // The smoke run is meant for CI: it has to stay quick.
-  expect(performance.now() - began).toBeLessThan(120_000);
+  // The smoke run is meant for CI: it has to stay quick (nine sections, two of them starting a
+  // system per measurement, while other suites share the two cores).
+  expect(performance.now() - began).toBeLessThan(180_000);
 });
