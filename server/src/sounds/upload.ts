@@ -50,11 +50,12 @@ interface StoredUpload {
 }
 
 /**
- * POST /sounds: the one file part streams through to file_store while its row is `uploading`;
- * once every part has been read, ffprobe judges the stored file (media/upload-check.ts) and only
- * audio turns the row `ready`, with the type and length the decoder found. Any failure removes what was stored (file
- * and row) before the error is answered; if file_store cannot even be reached for that, the row
- * stays `uploading` and the reaper removes both later.
+ * POST /sounds: the user's quota first; then the one file part streams through to file_store
+ * while its row is `uploading`; once every part has been read, ffprobe judges the stored file
+ * (media/upload-check.ts) and only audio turns the row `ready`, with the type and length the
+ * decoder found. Any failure removes what was stored (file and row) before the error is
+ * answered; if file_store cannot even be reached for that, the row stays `uploading` and the
+ * reaper removes both later.
  */
 export async function receiveUpload(
   request: FastifyRequest,
@@ -99,7 +100,6 @@ export async function receiveUpload(
       deps.fileStore.readUrl(stored.row.storageKey),
       stored.sniffed,
     );
-
     const checkMs = performance.now() - checkStarted;
     if (audio) refuseIfTooLong(audio.durationMs, stored.size, deps.maxDurationMs);
     const published = stored;
