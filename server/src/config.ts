@@ -78,7 +78,12 @@ const ConfigSchema = Type.Object({
    */
   MEDIA_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   MEDIA_CHECK_MEMORY_MB: Type.Integer({ minimum: 256, default: 512 }),
-  MEDIA_CHECK_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
+  MEDIA_CHECK_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
+  /**
+   * How long a stored upload may wait for a free check before 503: its bytes are all in by
+   * then, so waiting out a burst of uploads beats asking the client to send them again.
+   */
+  MEDIA_CHECK_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   /**
    * Processing (waveform, listening rendition, exact duration) with ffmpeg: jobs run at once in
    * this process (0: none here, a worker process does them), how often an idle runner looks for

@@ -18,7 +18,7 @@ export default fp(
       'uploadCheck',
       createUploadCheck(ffprobe, {
         concurrency: config.MEDIA_CHECK_CONCURRENCY,
-        queueTimeoutMs: config.BACKEND_QUEUE_TIMEOUT_MS,
+        queueTimeoutMs: config.MEDIA_CHECK_QUEUE_TIMEOUT_MS,
       }),
     );
   },
