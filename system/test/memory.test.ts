@@ -19,7 +19,12 @@ let system: TestSystem;
 let api: Program<'api'>;
 beforeAll(async () => {
   system = await startTestSystem({
-    api: { MAX_UPLOAD_BYTES: String(300 * MiB), LOG_LEVEL: 'warn' },
+    // 200 MiB of 8 kHz PCM is 3.6 hours of sound: over the default MAX_DURATION_MS.
+    api: {
+      MAX_UPLOAD_BYTES: String(300 * MiB),
+      MAX_DURATION_MS: String(24 * 3600_000),
+      LOG_LEVEL: 'warn',
+    },
   });
   api = system.api;
 });
