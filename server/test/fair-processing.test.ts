@@ -47,7 +47,10 @@ describe('a backlog of one uploader', () => {
     const endedBefore = finished.length;
     await waitUntil('the short sound', () => finished.some((job) => job.id === short), 60_000);
     const doneMeanwhile = finished
-      .slice(endedBefore, finished.findIndex((job) => job.id === short))
+      .slice(
+        endedBefore,
+        finished.findIndex((job) => job.id === short),
+      )
       .filter((job) => backlog.includes(job.id)).length;
     // The job running when it arrived finished first; no other of the backlog did.
     expect(doneMeanwhile).toBeLessThanOrEqual(1);
