@@ -141,6 +141,8 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
 
   await test.step('drags on the waveform to seek back', async () => {
     const slider = waveform(soundCard(page, lowTitle), lowTitle);
+    // In the middle of the screen, as a person scrolls to it: not under the fixed player bar.
+    await slider.evaluate((element) => element.scrollIntoView({ block: 'center' }));
     const box = await slider.boundingBox();
     if (!box) throw new Error('the waveform has no box');
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
