@@ -67,6 +67,7 @@ beforeAll(async () => {
     port: await getPort(),
     publicUrl: 'http://cloud-sound.test',
     replicas: [system.url],
+    fileStoreUrl: system.fileStore.url,
     dir: join(dir, 'gateway'),
     timeoutMs: 20_000,
   });

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   publicUrl: string;
   /** The replicas' base URLs, `http://127.0.0.1:<port>`. */
   replicas: string[];
+  /** file_store's base URL: the gateway fetches the files the API hands to it from there. */
+  fileStoreUrl: string;
   /** Its folder (configuration and temporary files). */
   dir: string;
   timeoutMs: number;
@@ -78,9 +80,12 @@ export class Gateway {
 
 /**
  * The `http { }` contents: the replicas as one upstream, reached from GATEWAY_UPSTREAM_ADDRESS,
- * and the shared proxy settings and error pages.
+ * file_store for the transfers the API hands over, and the shared proxy settings, file
+ * transfers and error pages.
  */
-export function gatewayConfig(options: Pick<GatewayOptions, 'host' | 'port' | 'replicas'>): string {
+export function gatewayConfig(
+  options: Pick<GatewayOptions, 'host' | 'port' | 'replicas' | 'fileStoreUrl'>,
+): string {
   const servers = options.replicas.map((replica) => {
     const { host } = new URL(replica);
     // One failed connection takes a replica out for a second: a killed one is skipped at once.
@@ -98,11 +103,20 @@ ${servers.join('\n')}
 }
 server {
   listen ${options.host}:${options.port};
+  proxy_bind ${GATEWAY_UPSTREAM_ADDRESS};
+  set $file_store ${new URL(options.fileStoreUrl).origin};
   location / {
     proxy_pass http://api_replicas;
-    proxy_bind ${GATEWAY_UPSTREAM_ADDRESS};
+    set $sendfile_type X-Accel-Redirect;
     include ${join(GATEWAY_CONFIG, 'proxy.conf')};
   }
+  # A file the gateway could not send (files.conf): the API sends it, or its error, itself.
+  location @api_sends_file {
+    proxy_pass http://api_replicas$request_uri;
+    set $sendfile_type "";
+    include ${join(GATEWAY_CONFIG, 'proxy.conf')};
+  }
+  include ${join(GATEWAY_CONFIG, 'files.conf')};
   include ${join(GATEWAY_CONFIG, 'errors.conf')};
 }`;
 }

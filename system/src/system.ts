@@ -265,6 +265,11 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
         port: ports.get('api') as number,
         publicUrl: wiring.publicUrl('api') as string,
         replicas: apiReplicas.map((replica) => replica.url),
+        // Where the API itself reaches file_store (a setting may put something in between).
+        fileStoreUrl: String(
+          settingsOf('api')?.FILE_STORE_URL ??
+            (wired.get('api') as ProgramSettings['api']).FILE_STORE_URL,
+        ),
         dir: join(dataDir, 'gateway'),
         timeoutMs: options.healthTimeoutMs ?? 60_000,
         onLine: sink && ((line) => sink('gateway', line)),

@@ -46,6 +46,12 @@ export interface FileStore {
   /** Where ffmpeg and ffprobe read the file (by HTTP, with Range). */
   readUrl(key: string): string;
   /**
+   * Where the API gateway fetches the file itself when the API hands a transfer to it
+   * (`X-Accel-Redirect`): a path of the gateway's internal location for file_store
+   * (gateway/nginx/files.conf), never reachable from outside.
+   */
+  gatewayPath(key: string): string;
+  /**
    * Every file the store holds, read as file_store sends them (never all at once); rejects
    * (503) when the listing cannot be had whole, so a cut listing is never taken for all of it.
    */
@@ -190,6 +196,8 @@ export function createFileStore(
 
     readUrl: (key) => fileStoreBase + filePath(key),
 
+    gatewayPath: (key) => GATEWAY_FILE_STORE_PREFIX + filePath(key),
+
     async *listStoredFiles() {
       // The deadline covers the wait for the answer's headers only: the listing itself may
       // stream for minutes, and undici's body timeout bounds each pause in it.
@@ -271,6 +279,9 @@ async function* parseListing(body: AsyncIterable<Buffer>): AsyncGenerator<Stored
   pending += decoder.end();
   if (pending) throw new Error('file_store ended its listing in the middle of a line');
 }
+
+/** The gateway's internal location for file_store: what follows it is file_store's own path. */
+const GATEWAY_FILE_STORE_PREFIX = '/_file_store';
 
 function filePath(key: string): string {
   return `/files/${encodeURIComponent(key)}`;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteHandlerMethod } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../contract.ts';
+import { gatewayTakesTransfers } from '../lib/gateway-transfers.ts';
 import { AUDIO_FAMILY_NAMES } from '../media/formats.ts';
 import { errorReplies, errorReply, reply } from '../schemas/replies.ts';
 import {
@@ -11,12 +12,14 @@ import {
   StoredFileHeaders,
   StoredFileReplyHeaders,
 } from '../schemas/sound.ts';
+import { sendStoredFile } from '../sounds/playback.ts';
 import { soundPresenter } from '../sounds/present.ts';
 import type { SoundFile } from '../sounds/service.ts';
 
 export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { sounds, config } = fastify;
+  const { sounds, config, fileStore } = fastify;
   const present = soundPresenter(config.PUBLIC_URL);
+  const viaGateway = gatewayTakesTransfers(config.TRUST_PROXY);
 
   fastify.get(
     '/sounds',
@@ -79,8 +82,13 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     description: string,
     media: Record<string, { schema: TSchema }>,
   ) => {
-    const handler: RouteHandlerMethod = (request, reply) =>
-      sounds.send((request.params as Static<typeof SoundParams>).id, file, request, reply);
+    const handler: RouteHandlerMethod = async (request, reply) => {
+      const delivery = await sounds.fileToSend(
+        (request.params as Static<typeof SoundParams>).id,
+        file,
+      );
+      return sendStoredFile(fileStore, delivery, request, reply, viaGateway(request));
+    };
     const response = {
       200: { description: 'The whole file', content: media, headers: StoredFileReplyHeaders },
       206: {

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FileStore } from '../backends/file-store.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -10,7 +10,7 @@ import { retryFailedSound } from '../processing/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteSound } from './delete.ts';
 import { cleanTitle } from './names.ts';
-import { type ServedFile, sendStoredFile } from './playback.ts';
+import type { ServedFile, SoundFileDelivery } from './playback.ts';
 import { quotaUseOf } from './quota.ts';
 import { createReadCache } from './read-cache.ts';
 import { reapUnfinishedSounds } from './reaper.ts';
@@ -51,16 +51,11 @@ export interface SoundsService {
   /** A `ready` sound; 404 otherwise. */
   find(id: string): Promise<SoundRow>;
   /**
-   * Sends one of a sound's files (GET or HEAD, with Range and conditional requests): the
-   * untouched original, or, once processing is ready, its listening rendition or waveform
-   * (404 before).
+   * Which of a sound's files to send and what it is: the untouched original, or, once
+   * processing is ready, its listening rendition or waveform (404 before). How it is sent is
+   * the route's choice (sendStoredFile).
    */
-  send(
-    id: string,
-    file: SoundFile,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<FastifyReply>;
+  fileToSend(id: string, file: SoundFile): Promise<SoundFileDelivery>;
   /** Gives `userId`'s sound `id` a new title (403 for someone else's, 404 for none). */
   rename(id: string, userId: number, title: string): Promise<SoundRow>;
   /** Receives the multipart upload of `request` for `userId`; resolves to the new sound. */
@@ -156,13 +151,17 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
 
     find,
 
-    async send(id, file, request, reply) {
+    async fileToSend(id, file) {
       const sound = await find(id);
       const served = servedFile(sound, file);
       if (!served) throw new Errors.soundNotFound(id);
-      // A sound remembered here may have been deleted by another replica: ask the database.
-      const isStillReady = async () => Boolean(await findReadySound(db, sound.id));
-      return sendStoredFile(fileStore, sound, served, request, reply, isStillReady, reportMissing);
+      return {
+        soundId: sound.id,
+        served,
+        // A sound remembered here may have been deleted by another replica: ask the database.
+        isStillReady: async () => Boolean(await findReadySound(db, sound.id)),
+        reportMissing,
+      };
     },
 
     async rename(id, userId, rawTitle) {
@@ -259,7 +258,7 @@ function servedFile(sound: SoundRow, file: SoundFile): ServedFile | undefined {
     return {
       key: sound.waveformKey,
       kind: 'waveform',
-      contentType: 'application/json',
+      contentType: 'application/json; charset=utf-8',
       filename: `${stem}.waveform.json`,
       size: 0,
     };

@@ -32,6 +32,9 @@ export function watchContract(app: FastifyInstance): ContractWatch {
     const template = request.routeOptions.url;
     // Not an operation: a path no route has (404 ROUTE_NOT_FOUND), or a hidden route.
     if (!template || request.routeOptions.schema?.hide) return payload;
+    // Handed to the API gateway, which sends the file's bytes (what the client gets is
+    // compared with the API's own answer in test/gateway-transfers.test.ts).
+    if (reply.hasHeader('x-accel-redirect')) return payload;
     validators ??= new Validators(app.swagger() as unknown as Document);
     const path = template.replace(/:(\w+)/g, '{$1}');
     const where = `${request.method} ${path} → ${reply.statusCode}`;
