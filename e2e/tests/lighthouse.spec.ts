@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -98,12 +99,6 @@ async function audit(url: string, port: number) {
   }
 }
 
-/**
- * Waits (a while, at most) until the machine is no longer busy with other work, such as the
- * journeys' browsers winding down: Lighthouse scales the main-thread time it observes by its
- * phone's slower CPU, so a saturated machine would be measured rather than the page. Lighthouse's
- * own advice is to run it on a quiet machine; CI's is, once the journeys are done.
- */
 /** Waits (at most `maxWaitMs`) until no listed sound is waiting for processing. */
 async function processingDone(apiUrl: string, maxWaitMs = 120_000): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
@@ -117,12 +112,42 @@ async function processingDone(apiUrl: string, maxWaitMs = 120_000): Promise<void
   }
 }
 
-async function quietMachine(maxWaitMs = 90_000): Promise<void> {
-  const cores = availableParallelism();
+/**
+ * Waits (a while, at most) until the machine is no longer busy with other work, such as the
+ * journeys' browsers winding down or the system finishing their requests: Lighthouse scales the
+ * main-thread time it observes by its phone's slower CPU, so a busy machine would be measured
+ * rather than the page. Lighthouse's own advice is to run it on a quiet machine. Measured over
+ * the last second from /proc/stat (the load average trails by a minute or more).
+ */
+async function quietMachine(maxWaitMs = 60_000): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
-  const recentLoad = () => loadavg()[0] ?? 0;
-  while (recentLoad() > cores * 0.75 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-  }
-  console.log(`[lighthouse] load average ${recentLoad().toFixed(2)} on ${cores} cores`);
+  let busy = await busyShare(1_000);
+  while (busy > QUIET_BUSY_SHARE && Date.now() < deadline) busy = await busyShare(1_000);
+  console.log(
+    `[lighthouse] CPU ${(busy * 100).toFixed(0)} % busy over the last second (load average ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores)`,
+  );
+}
+
+/** How busy the machine may be (all cores together) when an audit starts. */
+const QUIET_BUSY_SHARE = 0.15;
+
+/** The share of the machine's CPU time that was busy over the next `ms`. */
+async function busyShare(ms: number): Promise<number> {
+  const before = machineTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineTicks();
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}
+
+/** The machine's CPU time so far, busy and in all, in clock ticks summed over the cores. */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/);
+  const ticks = fields.map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  // idle and iowait
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
 }
