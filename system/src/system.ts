@@ -58,8 +58,11 @@ export interface SystemOptions<P extends ProgramName> {
    * port and spreads requests over them.
    */
   apiReplicas?: number;
-  /** The gateway in front even of one API process (default: only in front of several). */
-  gateway?: boolean;
+  /**
+   * The gateway in front even of one API process (default: only in front of several);
+   * `'if-installed'`: when nginx is installed and its loopback address usable, else not.
+   */
+  gateway?: boolean | 'if-installed';
   /** Extra node flags per program, e.g. `{ api: ['--cpu-prof'] }`. */
   nodeArgs?: { [Q in ProgramName]?: readonly string[] };
   /** Development: Node programs restart when their sources change; the web app under Vite's dev server. */
@@ -132,8 +135,11 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
         options.databaseUrl ?? settingsOf('api')?.DATABASE_URL,
       )
     : 1;
+  const withApi = (names as readonly string[]).includes('api');
   const withGateway =
-    replicaCount > 1 || (options.gateway === true && (names as readonly string[]).includes('api'));
+    replicaCount > 1 ||
+    (withApi && options.gateway === true) ||
+    (withApi && options.gateway === 'if-installed' && (await gatewayPossible()));
   if (withGateway && !findNginx()) {
     throw new SettingsError(
       `${replicaCount > 1 ? `API_REPLICAS=${replicaCount} puts nginx in front of the replicas` : 'the API gateway is nginx'}, and nginx is not installed (Debian: apt-get install nginx)`,
@@ -293,6 +299,11 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
     firstExit,
     stop,
   };
+}
+
+/** Whether the gateway can run here: nginx is installed and its own loopback address free. */
+async function gatewayPossible(): Promise<boolean> {
+  return Boolean(findNginx()) && !(await whyBusy(GATEWAY_UPSTREAM_ADDRESS, 0));
 }
 
 /** The number of API replicas, checked: more than one needs Postgres and nginx. */

@@ -147,6 +147,8 @@ describe('pnpm start (system/src/cli/start.ts)', () => {
     for (const port of Object.values(ports)) {
       expect(first.output()).toContain(`http://localhost:${port}`);
     }
+    // nginx is installed here (as in CI): the gateway takes the API's port and moves the bytes.
+    expect(first.output()).toMatch(/one process behind nginx [\d.]+, which moves sounds' bytes/);
     expect((await fetch(`http://127.0.0.1:${ports.WEB__PORT}/`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.FILE_STORE__PORT}/health`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.USER_API__PORT}/health`)).status).toBe(200);

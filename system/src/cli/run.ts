@@ -50,6 +50,9 @@ export async function runSystem(options: { dev: boolean }): Promise<void> {
       ports: 'defaults',
       settings: launch.settings,
       apiReplicas: launch.apiReplicas,
+      // nginx in front moves sounds' bytes (X-Accel-Redirect), as under compose; without it the
+      // API streams them itself.
+      gateway: options.dev ? false : 'if-installed',
       dev: options.dev,
       // Readable on a terminal (and always under `dev`); JSON lines for anything that reads them.
       logs: options.dev || process.stdout.isTTY ? 'pretty' : 'json',
@@ -87,6 +90,18 @@ export async function runSystem(options: { dev: boolean }): Promise<void> {
   );
 }
 
+/** How the API runs: behind the nginx gateway (how many processes), or alone. */
+function apiShape(system: RunningSystem, dev: boolean): string {
+  const count = system.apiReplicas.length;
+  if (system.gateway) {
+    const nginx = system.gateway.version.replace(/^.*\//, '');
+    return `   ${count === 1 ? 'one process' : `${count} replicas`} behind nginx ${nginx}, which moves sounds' bytes`;
+  }
+  return dev
+    ? ''
+    : "   one process, which moves sounds' bytes itself (install nginx for the gateway)";
+}
+
 function printReady(system: RunningSystem, launch: LaunchSettings, dev: boolean): void {
   const seconds = (performance.now() / 1000).toFixed(1);
   const names = PROGRAM_NAMES.filter((name) => name in system.programs);
@@ -98,10 +113,7 @@ function printReady(system: RunningSystem, launch: LaunchSettings, dev: boolean)
   const line = (name: ProgramName) => {
     const { title, note } = PROGRAMS[name];
     const url = system.programs[name].publicUrl;
-    const replicas =
-      name === 'api' && system.gateway
-        ? `   ${system.apiReplicas.length} replicas behind nginx (${system.gateway.version.replace(/^.*\//, '')})`
-        : '';
+    const replicas = name === 'api' ? apiShape(system, dev) : '';
     return `  ${title.padEnd(width)}${url}${note ? `   ${note(url)}` : ''}${replicas}`;
   };
   // One write, so a reader never sees the first line without the URLs.
