@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { programDataDir } from '@cloud-sound/system';
+import { findNginx, programDataDir } from '@cloud-sound/system';
 import { cleanUpAll, cleanUpOnSignals, registerCleanup, wasInterrupted } from './cleanup.ts';
 import { createBenchDatabase, seedSounds } from './database.ts';
 import { getJson } from './http.ts';
@@ -19,6 +19,7 @@ import { runListingSection } from './sections/listing.ts';
 import { runPlaybackSection } from './sections/playback.ts';
 import { runProcessingSection } from './sections/processing.ts';
 import { runReplicasSection } from './sections/replicas.ts';
+import { runSlowReadersSection } from './sections/slow-readers.ts';
 import { runStartupSection } from './sections/startup.ts';
 import { runUploadSection, type UploadedFiles } from './sections/upload.ts';
 import { startBenchSystem } from './system.ts';
@@ -52,7 +53,13 @@ process.stdout.write(
 
 const systemDir = join(workDir, 'system');
 /** Sections that share one system, started once for them. */
-const SHARED_SYSTEM_SECTIONS = ['upload', 'playback', 'listing', 'concurrency'] as const;
+const SHARED_SYSTEM_SECTIONS = [
+  'upload',
+  'playback',
+  'listing',
+  'concurrency',
+  'slow-readers',
+] as const;
 try {
   if (SHARED_SYSTEM_SECTIONS.some((name) => plan.sections.includes(name))) {
     await runSharedSystemSections();
@@ -94,8 +101,15 @@ async function runSharedSystemSections(): Promise<void> {
     databaseUrl: database.url,
     logLevel: plan.logLevel,
     apiNodeArgs: apiNodeFlags(plan),
+    // As `pnpm start` runs it where nginx is installed: sections 1–3 measure both paths.
+    gateway: Boolean(findNginx()),
   });
   const systemStopped = registerCleanup(() => system.stop());
+  process.stdout.write(
+    system.gateway
+      ? `- the API behind the nginx gateway (${system.gateway.version}), as \`pnpm start\` runs it; "API alone" is the same API process asked directly (it then streams files itself)\n`
+      : '- nginx is not installed: the API alone, no gateway\n',
+  );
   process.stdout.write(
     `- programs' LOG_LEVEL=${plan.logLevel}; their logs: ${system.logFile}${plan.cpuProfileDir ? `; API CPU profile into ${plan.cpuProfileDir}` : ''}${plan.apiNodeArgs.length > 0 ? `; API node flags: ${plan.apiNodeArgs.join(' ')}` : ''}\n`,
   );
@@ -117,6 +131,7 @@ async function runSharedSystemSections(): Promise<void> {
     if (plan.sections.includes('playback')) print(await runPlaybackSection(context, files));
     if (plan.sections.includes('listing')) print(await runListingSection(context));
     if (plan.sections.includes('concurrency')) print(await runConcurrencySection(context));
+    if (plan.sections.includes('slow-readers')) print(await runSlowReadersSection(context));
   } finally {
     systemStopped();
     await system.stop();

@@ -14,6 +14,7 @@ export const SECTIONS = [
   'replicas',
   'processing',
   'fairness',
+  'slow-readers',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -39,6 +40,12 @@ export interface BenchPlan {
   warmupSeconds: number;
   concurrentUploads: number;
   concurrentUploadBytes: number;
+  /** Clients that ask for audio and never read, the addresses they come from, the file's size. */
+  slowReaders: number;
+  slowReaderAddresses: number;
+  slowReaderFileBytes: number;
+  /** Rounds of another client's playback, upload and listing beside them. */
+  slowReaderRounds: number;
   /** nginx is installed with apt-get when missing (never in smoke runs, e.g. CI). */
   installNginx: boolean;
   logLevel: string;
@@ -84,6 +91,10 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
       loadSeconds: 1,
       warmupSeconds: 0,
       concurrentUploadBytes: 64 * KiB,
+      slowReaders: 20,
+      slowReaderAddresses: 5,
+      slowReaderFileBytes: 1 * MiB,
+      slowReaderRounds: 2,
     };
   }
   return {
@@ -100,6 +111,10 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
     loadSeconds: 10,
     warmupSeconds: 2,
     concurrentUploadBytes: 8 * MiB,
+    slowReaders: 200,
+    slowReaderAddresses: 50,
+    slowReaderFileBytes: 12 * MiB,
+    slowReaderRounds: 30,
   };
 }
 

@@ -14,8 +14,11 @@ import {
 import { registerCleanup } from './cleanup.ts';
 
 export interface BenchSystem {
-  /** Loopback URLs of the four programs (the API's: the gateway, when there is one). */
-  urls: Record<ProgramName, string>;
+  /**
+   * Loopback URLs of the four programs (the API's: the gateway, when there is one), and of the
+   * first API process itself (`apiAlone`: it streams files through itself, as without nginx).
+   */
+  urls: Record<ProgramName | 'apiAlone', string>;
   programs: { [P in ProgramName]: Program<P> };
   /** Every API process (one unless `apiReplicas` says more). */
   apiReplicas: Program<'api'>[];
@@ -78,7 +81,8 @@ export async function startBenchSystem(options: {
   const system = await starting.finally(forget);
   const urls = Object.fromEntries(
     Object.values(system.programs).map((program) => [program.name, program.url]),
-  ) as Record<ProgramName, string>;
+  ) as Record<ProgramName | 'apiAlone', string>;
+  urls.apiAlone = urls.api;
   urls.api = system.apiUrl as string;
   return {
     urls,

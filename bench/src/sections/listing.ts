@@ -9,7 +9,7 @@ import { type BenchContext, errorCell, type SectionReport } from './context.ts';
 export async function runListingSection(context: BenchContext): Promise<SectionReport> {
   const { plan, system } = context;
   const listingUrl = `${system.urls.api}/sounds?limit=${plan.listingPageSize}`;
-  const healthUrl = `${system.urls.api}/health`;
+  const healthUrl = `${system.urls.apiAlone}/health`;
   const title = `3. Listing (GET /sounds?limit=${plan.listingPageSize}, ${plan.loadSeconds} s at ${plan.loadConnections} connections)`;
   const header = [
     'endpoint',
@@ -28,11 +28,15 @@ export async function runListingSection(context: BenchContext): Promise<SectionR
   const results: [string, LoadResult | Error, number][] = [];
   // /openapi.json: a JSON reply of similar size without the database, to tell the cost of the
   // query from the cost of sending ~15 KB.
-  const docUrl = `${system.urls.api}/openapi.json`;
+  const docUrl = `${system.urls.apiAlone}/openapi.json`;
   const docBytes = (await (await fetch(docUrl)).arrayBuffer()).byteLength;
   const pageBytes = (await (await fetch(listingUrl)).arrayBuffer()).byteLength;
+  const listingPath = `/sounds?limit=${plan.listingPageSize}`;
   for (const [name, url] of [
-    [`GET /sounds?limit=${plan.listingPageSize}`, listingUrl],
+    ...(system.gateway
+      ? [[`GET ${listingPath} through the gateway`, `${system.urls.api}${listingPath}`] as const]
+      : []),
+    [`GET ${listingPath} (API alone)`, `${system.urls.apiAlone}${listingPath}`],
     ['GET /health', healthUrl],
     [`GET /openapi.json (static ${Math.round(docBytes / 1024)} KB JSON, no database)`, docUrl],
   ] as const) {
@@ -48,7 +52,7 @@ export async function runListingSection(context: BenchContext): Promise<SectionR
     }
   }
 
-  const health = results[1]?.[1];
+  const health = results.find(([name]) => name === 'GET /health')?.[1];
   const rows = results.map(([name, result, cpuPerRequest]) => {
     if (result instanceof Error) return [name, errorCell(result), '', '', 1, '', ''];
     return [
@@ -69,6 +73,7 @@ export async function runListingSection(context: BenchContext): Promise<SectionR
     rows,
     notes: [
       `${plan.seededSounds} sounds inserted with SQL before the API started (plus the uploads of the other sections); each listing page holds ${page.items.length} items (${Math.round(pageBytes / 1024)} KB).`,
+      'The listing through the gateway and to the API alone; /health and /openapi.json to the API alone.',
       `autocannon in a separate process on the same cores; ${plan.warmupSeconds} s warm-up per endpoint, not counted. API CPU ms/req = the API process's user + system time during the run ÷ requests answered.`,
     ],
   };

@@ -1,5 +1,7 @@
 // 2. Playback: the largest uploaded file read whole and as random Range requests, through the
-// API, straight from file_store, and from Debian's nginx serving the same bytes from disk.
+// gateway (the API authorizes, nginx fetches from file_store), from the API alone (it streams
+// the bytes itself), straight from file_store, and from Debian's nginx serving the same bytes
+// from disk.
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { Agent } from 'node:http';
@@ -22,9 +24,9 @@ interface Target {
 interface Rates {
   full: number;
   ranges: number;
-  /** CPU ms per MB served, of the API and file_store together (whole reads, ranges). */
-  cpuFull: number;
-  cpuRanges: number;
+  /** CPU ms per MB served, of the API and of file_store (whole reads, ranges). */
+  cpuFull: Record<string, number>;
+  cpuRanges: Record<string, number>;
 }
 
 export async function runPlaybackSection(
@@ -41,14 +43,15 @@ export async function runPlaybackSection(
     `${plan.rangeCount} × ${sizeLabel(plan.rangeBytes)} ranges MB/s`,
     '÷ file_store',
     '÷ nginx',
-    'API + file_store CPU ms/MB: whole, ranges',
+    'API CPU ms/MB: whole, ranges',
+    'file_store CPU ms/MB: whole, ranges',
     'errors',
   ];
   if (!files) {
     return {
       title,
       header,
-      rows: [['all', errorCell('no uploaded file to play'), '', '', '', '', '', '', 1]],
+      rows: [['all', errorCell('no uploaded file to play'), '', '', '', '', '', '', '', 1]],
       notes: [],
     };
   }
@@ -66,8 +69,12 @@ export async function runPlaybackSection(
     probePath: '/bench.wav',
   });
 
+  const audioPath = `/sounds/${files.soundId}/audio`;
   const targets: Target[] = [
-    { name: 'API GET /sounds/:id/audio', url: `${system.urls.api}/sounds/${files.soundId}/audio` },
+    ...(system.gateway
+      ? [{ name: 'gateway (X-Accel-Redirect)', url: `${system.urls.api}${audioPath}` }]
+      : []),
+    { name: 'API alone (streams)', url: `${system.urls.apiAlone}${audioPath}` },
     {
       name: 'file_store GET /files/:id',
       url: `${system.urls.file_store}/files/${encodeURIComponent(files.fileStoreId)}`,
@@ -80,14 +87,14 @@ export async function runPlaybackSection(
   const rates = new Map<string, Rates | Error>();
   try {
     const full = new Map<string, number[]>(targets.map((target) => [target.name, []]));
-    const fullCpu = new Map<string, number>();
+    const fullCpu = new Map<string, Record<string, number>>();
     // Round-robin, so a change in the machine's load hits every target alike.
     for (let run = 0; run < plan.fullReads; run++) {
       for (const target of targets) {
         if (rates.get(target.name) instanceof Error) continue;
         try {
           const { result: reply, cpu } = await withCpu(serverPids, () => download(target.url));
-          fullCpu.set(target.name, (fullCpu.get(target.name) ?? 0) + sum(cpu));
+          fullCpu.set(target.name, added(fullCpu.get(target.name) ?? {}, cpu));
           if (reply.status !== 200 || reply.bytes !== files.size) {
             throw new Error(`answered ${reply.status} with ${reply.bytes} of ${files.size} bytes`);
           }
@@ -106,8 +113,8 @@ export async function runPlaybackSection(
         rates.set(target.name, {
           full: median(full.get(target.name) ?? []),
           ranges: ranges.result,
-          cpuFull: (fullCpu.get(target.name) ?? 0) / ((files.size * plan.fullReads) / MB),
-          cpuRanges: sum(ranges.cpu) / ((plan.rangeBytes * plan.rangeCount) / MB),
+          cpuFull: scaled(fullCpu.get(target.name) ?? {}, 1 / ((files.size * plan.fullReads) / MB)),
+          cpuRanges: scaled(ranges.cpu, 1 / ((plan.rangeBytes * plan.rangeCount) / MB)),
         });
       } catch (error) {
         rates.set(target.name, error as Error);
@@ -121,17 +128,18 @@ export async function runPlaybackSection(
     const rate = rates.get(name);
     return rate instanceof Error || !rate ? undefined : rate;
   };
-  const store = base(targets[1]?.name ?? '');
+  const store = base('file_store GET /files/:id');
   const ngx = base('nginx (sendfile)');
   const rows = targets.map((target) => {
     const rate = rates.get(target.name);
     if (!rate || rate instanceof Error) {
-      return [target.name, errorCell(rate), '', '', '', '', '', '', 1];
+      return [target.name, errorCell(rate), '', '', '', '', '', '', '', 1];
     }
     // nginx's CPU is not sampled (its worker is a grandchild); the two Node servers' is.
-    const cpu = target.name.startsWith('nginx')
-      ? 'n/a'
-      : `${fixed(rate.cpuFull)}, ${fixed(rate.cpuRanges)}`;
+    const cpu = (process: 'api' | 'fileStore') =>
+      target.name.startsWith('nginx')
+        ? 'n/a'
+        : `${fixed(rate.cpuFull[process] ?? 0, 2)}, ${fixed(rate.cpuRanges[process] ?? 0, 2)}`;
     return [
       target.name,
       fixed(rate.full),
@@ -140,18 +148,20 @@ export async function runPlaybackSection(
       fixed(rate.ranges),
       store ? percent(rate.ranges / store.ranges) : 'n/a',
       ngx ? percent(rate.ranges / ngx.ranges) : 'n/a',
-      cpu,
+      cpu('api'),
+      cpu('fileStore'),
       0,
     ];
   });
   if ('unavailable' in nginx)
-    rows.push(['nginx', `not measured: ${nginx.unavailable}`, '', '', '', '', '', '', 0]);
+    rows.push(['nginx', `not measured: ${nginx.unavailable}`, '', '', '', '', '', '', '', 0]);
 
   return {
     title,
     header,
     rows,
     notes: [
+      'Through the gateway the API only looks the sound up and answers with headers and `X-Accel-Redirect`; nginx fetches the bytes from file_store (its CPU is not sampled: its worker is a grandchild).',
       `The ${sizeLabel(files.size)} file uploaded in section 1. Whole file: median of ${plan.fullReads} GET(s), a fresh connection each. Ranges: the same ${plan.rangeCount} random offsets for every server, one after another over one keep-alive connection; MB/s counts body bytes.`,
       'url' in nginx
         ? `nginx: ${nginx.version}, 1 worker, sendfile on, access_log off, the same bytes in a file on the same disk.`
@@ -190,6 +200,12 @@ function randomOffsets(count: number, maxOffset: number): number[] {
   return Array.from({ length: count }, () => Math.floor(next() * (maxOffset + 1)));
 }
 
-function sum(cpu: Record<string, number>): number {
-  return Object.values(cpu).reduce((a, b) => a + b, 0);
+function added(total: Record<string, number>, more: Record<string, number>) {
+  const sum = { ...total };
+  for (const [key, value] of Object.entries(more)) sum[key] = (sum[key] ?? 0) + value;
+  return sum;
+}
+
+function scaled(cpu: Record<string, number>, factor: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpu).map(([key, value]) => [key, value * factor]));
 }

@@ -15,13 +15,15 @@ export interface UploadedFiles {
 
 const HEADER = [
   'file',
-  'via API MB/s',
+  'via gateway MB/s',
+  'API alone MB/s',
   'file_store MB/s',
-  'API ÷ file_store',
+  'gateway ÷ file_store',
+  'API alone ÷ file_store',
   'upload check (ffprobe) ms',
   'API RSS before MiB',
   'API peak RSS MiB',
-  'CPU ms/MB via API: client, API, file_store',
+  'CPU ms/MB via gateway: client, API, file_store',
   'CPU ms/MB direct: client, file_store',
   'errors',
 ];
@@ -55,6 +57,7 @@ export async function runUploadSection(
   for (const size of plan.uploadSizes) {
     try {
       const viaApi: Transfer[] = [];
+      const alone: Transfer[] = [];
       const direct: Transfer[] = [];
       const rssBefore: number[] = [];
       const peaks: number[] = [];
@@ -83,6 +86,20 @@ export async function runUploadSection(
         viaApi.push(api.result);
         addTo(apiCpu, api.cpu);
 
+        if (system.gateway) {
+          const apiAlone = await uploadWav(`${system.urls.apiAlone}/sounds`, {
+            field: 'file',
+            totalBytes: size,
+            headers: { 'x-user-id': String(userId) },
+          });
+          if (apiAlone.status !== 201) {
+            throw new Error(
+              `POST /sounds (API alone) answered ${apiAlone.status}: ${apiAlone.text}`,
+            );
+          }
+          alone.push(apiAlone);
+        }
+
         fileStoreId = `bench-${size}-${run}`;
         const store = await withCpu(pids, () =>
           uploadWav(`${system.urls.file_store}/files/`, { field: fileStoreId, totalBytes: size }),
@@ -93,14 +110,18 @@ export async function runUploadSection(
         direct.push(store.result);
         addTo(directCpu, { client: store.cpu.client ?? 0, fileStore: store.cpu.fileStore ?? 0 });
       }
+      // Without a gateway, "via gateway" is the API alone.
       const apiRate = median(viaApi.map(mbPerSecond));
+      const aloneRate = system.gateway ? median(alone.map(mbPerSecond)) : apiRate;
       const directRate = median(direct.map(mbPerSecond));
       const perMb = (ms: number) => fixed(ms / ((size * plan.uploadRuns) / MB), 1);
       rows.push([
         sizeLabel(size),
-        fixed(apiRate),
+        system.gateway ? fixed(apiRate) : 'n/a (no nginx)',
+        fixed(aloneRate),
         fixed(directRate),
-        percent(apiRate / directRate),
+        system.gateway ? percent(apiRate / directRate) : 'n/a',
+        percent(aloneRate / directRate),
         fixed(median(viaApi.map((transfer) => transfer.checkMs ?? Number.NaN)), 0),
         fixed(Math.max(...rssBefore), 0),
         fixed(Math.max(...peaks), 0),
@@ -110,18 +131,20 @@ export async function runUploadSection(
       ]);
       files = { size, soundId, fileStoreId };
     } catch (error) {
-      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', '', 1]);
+      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', '', '', '', 1]);
     }
   }
 
   return {
     files,
     report: {
-      title: '1. Upload (POST /sounds vs straight to file_store POST /files/)',
+      title:
+        '1. Upload (POST /sounds through the gateway and to the API alone, vs straight to file_store POST /files/)',
       header: HEADER,
       rows,
       notes: [
-        `Median of ${plan.uploadRuns} upload(s) each way, alternating${plan.uploadWarmupBytes > 0 ? `, after one unreported ${sizeLabel(plan.uploadWarmupBytes)} warm-up upload each way` : ''}; MB = 10^6 bytes; one upload at a time over a fresh connection, the body streamed with Content-Length.`,
+        `Median of ${plan.uploadRuns} upload(s) each way, in turn${plan.uploadWarmupBytes > 0 ? `, after one unreported ${sizeLabel(plan.uploadWarmupBytes)} warm-up upload each way` : ''}; MB = 10^6 bytes; one upload at a time over a fresh connection, the body streamed with Content-Length.`,
+        'Through the gateway, nginx passes the body on as it arrives (no buffering): the API still receives every byte, checks it and streams it to file_store. "API alone" is the same API process asked on its own port. CPU and RSS are of the uploads through the gateway.',
         'Upload check = the median of the API\'s `Server-Timing: check` on the 201: ffprobe reading the stored file from file_store and decoding its first packets, part of "via API" time.',
         `API peak RSS = VmHWM of the API process, ${
           peakResettable
