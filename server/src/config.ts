@@ -22,8 +22,9 @@ const ConfigSchema = Type.Object({
   /**
    * The proxies in front of this server (comma-separated addresses, CIDR ranges, or `loopback`,
    * `linklocal`, `uniquelocal`): a request from one of them is counted as coming from the
-   * address its X-Forwarded-For names, so per-client limits see clients, not the gateway.
-   * Empty: the API is reached directly and the header is ignored (it is the client's to forge).
+   * address its X-Forwarded-For names, so per-client limits see clients, not the gateway, and
+   * its offer to send files itself (`X-Sendfile-Type: X-Accel-Redirect`) is taken.
+   * Empty: the API is reached directly and both headers are ignored (the client's to forge).
    */
   TRUST_PROXY: Type.String({ default: '' }),
   /** Comma-separated origins allowed by CORS. */
