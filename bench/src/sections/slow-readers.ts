@@ -8,6 +8,8 @@ import { type BenchContext, errorCell, type SectionReport } from './context.ts';
 
 /** The addresses the stalled clients come from: 127.0.1.10 and on (all loopback on Linux). */
 const firstAddress = 10;
+/** How long the stalled clients are left to settle before the other client starts. */
+const SETTLE_MS = 3_000;
 /** A small upload, the other client's (a WAV the decoder takes). */
 const SMALL_UPLOAD_BYTES = 64 * 1024;
 
@@ -40,8 +42,9 @@ export async function runSlowReadersSection(context: BenchContext): Promise<Sect
   for (const [path, baseUrl] of paths) {
     const stalled = stallReaders(baseUrl, `/sounds/${big.id}/audio`, plan);
     try {
-      // Every stalled request has reached the API by now.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Past the first burst (every stalled request answered, its connection's buffers filled):
+      // what the other client meets is clients that stay stalled.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const timings: Timing[] = [];
       const timed = async (kind: Timing['kind'], request: () => Promise<{ status: number }>) => {
         const began = performance.now();
