@@ -28,6 +28,7 @@ import {
   SettingsError,
   setEntries,
 } from './settings.ts';
+import { Supervisor } from './supervisor.ts';
 
 /** SIGTERM first; a program still running this long after gets SIGKILL (all within 5 s). */
 export const STOP_GRACE_MS = 4000;
@@ -79,6 +80,12 @@ export interface SystemOptions<P extends ProgramName> {
   stopGraceMs?: number;
   /** Aborting it (Ctrl-C during start-up) stops what has started and rejects. */
   signal?: AbortSignal;
+  /**
+   * Once everything has started, a program that dies by itself is started again (after a
+   * pause that grows while it keeps dying), and `notice` says so; `firstExit` then reports the
+   * gateway alone. Without it, the first death is reported and the caller decides.
+   */
+  supervise?: { notice(message: string): void };
 }
 
 export interface RunningSystem<P extends ProgramName = ProgramName> {
@@ -91,7 +98,10 @@ export interface RunningSystem<P extends ProgramName = ProgramName> {
   /** How programs and tests reach the API: the gateway, or the one API process. */
   apiUrl: string | undefined;
   dataDir: string;
-  /** Resolves with the first program whose run ends without stop() or kill() asking. */
+  /**
+   * Resolves with the first program whose run ends without stop() or kill() asking (under
+   * `supervise`, only the gateway: the programs are started again).
+   */
   firstExit: Promise<{ program: Program | Gateway; exit: ProgramExit }>;
   /** Stops every program at once: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -200,6 +210,9 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
   const firstExit = new Promise<{ program: Program | Gateway; exit: ProgramExit }>((resolve) => {
     reportExit = resolve;
   });
+  const supervisor = options.supervise && new Supervisor(options.supervise);
+  /** Everything has started: from now on, a program that dies is the supervisor's. */
+  let up = false;
   const programs = {} as Record<ProgramName, Program>;
   const setupFor = <Q extends ProgramName>(name: Q) => ({
     name,
@@ -217,8 +230,10 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
     healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
     stopGraceMs: options.stopGraceMs ?? STOP_GRACE_MS,
     signal: options.signal,
-    onUnexpectedExit: (program: Program<Q>, exit: ProgramExit) =>
-      reportExit({ program: program as Program, exit }),
+    onUnexpectedExit: (program: Program<Q>, exit: ProgramExit) => {
+      if (supervisor && up) supervisor.exited(program as Program, exit);
+      else reportExit({ program: program as Program, exit });
+    },
   });
   for (const name of names) programs[name] = new Program<ProgramName>(setupFor(name));
   let apiReplicas: Program<'api'>[] = programs.api ? [programs.api as Program<'api'>] : [];
@@ -254,6 +269,7 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
   let stopping = false;
   const stop = async (graceMs?: number) => {
     stopping = true;
+    supervisor?.stop();
     await Promise.all([gateway?.stop(graceMs), ...all.map((program) => program.stop(graceMs))]);
   };
 
@@ -290,6 +306,7 @@ export async function startSystem<const P extends ProgramName = ProgramName>(
       if (!stopping) reportExit({ program: running, exit });
     });
   }
+  up = true;
   return {
     programs: programs as unknown as { [Q in P]: Program<Q> },
     apiReplicas,

@@ -58,6 +58,8 @@ export async function runSystem(options: { dev: boolean }): Promise<void> {
       logs: options.dev || process.stdout.isTTY ? 'pretty' : 'json',
       settingName: variableName,
       signal: interrupted.signal,
+      // A program that dies is started again while the others keep serving; Ctrl-C stops all.
+      supervise: { notice: say },
     });
   } catch (error) {
     if (error instanceof SettingsError) {
