@@ -14,6 +14,13 @@ export interface DatabaseHandle {
   db: Database;
   /** `postgres` for a server reached by DATABASE_URL, `pglite` for the embedded one. */
   driver: 'postgres' | 'pglite';
+  /**
+   * Calls `onNotice` with the payload of every NOTIFY on `channel`, from any process on the
+   * database, once its transaction has committed; resolves once listening. A Postgres
+   * connection that drops is opened and listened on again by the driver (notices sent
+   * meanwhile are lost: listeners must not depend on every one arriving).
+   */
+  listen(channel: string, onNotice: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,10 @@ async function openPostgres(
   return {
     db: drizzle(client, { schema }) as unknown as Database,
     driver: 'postgres',
+    // postgres-js listens on a connection of its own, outside the query pool.
+    listen: async (channel, onNotice) => {
+      await client.listen(channel, onNotice);
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -96,6 +107,9 @@ async function openPglite(dir: string, migrations: string): Promise<DatabaseHand
   return {
     db: db as unknown as Database,
     driver: 'pglite',
+    listen: async (channel, onNotice) => {
+      await client.listen(channel, onNotice);
+    },
     close: () => client.close(),
   };
 }

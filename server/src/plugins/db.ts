@@ -5,6 +5,8 @@ import { sql } from '../db/orm.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
+    /** Calls `onNotice` for every NOTIFY on `channel` (see DatabaseHandle.listen). */
+    listenToDatabase(channel: string, onNotice: (payload: string) => void): Promise<void>;
     /** Resolves when the database answers a trivial query (readiness). */
     pingDatabase(): Promise<void>;
   }
@@ -20,6 +22,7 @@ export default fp(
     });
     fastify.log.info({ driver: handle.driver }, 'database ready');
     fastify.decorate('db', handle.db);
+    fastify.decorate('listenToDatabase', handle.listen);
     fastify.decorate('pingDatabase', async () => {
       await handle.db.execute(sql`select 1`);
     });

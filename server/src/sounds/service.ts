@@ -80,10 +80,11 @@ export interface SoundsService {
    */
   missingFilesSeen(): number;
   /**
-   * A sound's processing finished in this process (its files are ready, or it failed): what
-   * this replica remembers of it is stale, as after any write.
+   * Sounds changed outside this service's own writes (processing finished here, or another
+   * process wrote: the database's `sound_changes` notice): what this replica has cached of
+   * them is stale.
    */
-  processed(): void;
+  changed(): void;
 }
 
 export interface SoundsServiceDependencies {
@@ -209,7 +210,7 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
       return deleteSound({ db, fileStore, log, onUnlisted: forgetReads }, id, userId);
     },
 
-    processed: forgetReads,
+    changed: forgetReads,
 
     async quotaOf(userId) {
       const use = await quotaUseOf(db, userId);
