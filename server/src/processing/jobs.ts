@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
-import { and, asc, eq, isNull, lt, lte, or, sql } from '../db/orm.ts';
+import { and, eq, sql } from '../db/orm.ts';
 import { rowsOf } from '../db/rows.ts';
 import { processingJobs, processingTurns, soundsTable } from '../db/schema.ts';
 
