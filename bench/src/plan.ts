@@ -44,8 +44,9 @@ export interface BenchPlan {
   slowReaders: number;
   slowReaderAddresses: number;
   slowReaderFileBytes: number;
-  /** Rounds of another client's playback, upload and listing beside them. */
+  /** Rounds of another client's playback, upload and listing beside them, after a pause. */
   slowReaderRounds: number;
+  slowReaderSettleMs: number;
   /** nginx is installed with apt-get when missing (never in smoke runs, e.g. CI). */
   installNginx: boolean;
   logLevel: string;
@@ -95,6 +96,7 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
       slowReaderAddresses: 5,
       slowReaderFileBytes: 1 * MiB,
       slowReaderRounds: 2,
+      slowReaderSettleMs: 500,
     };
   }
   return {
@@ -115,6 +117,7 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
     slowReaderAddresses: 50,
     slowReaderFileBytes: 12 * MiB,
     slowReaderRounds: 30,
+    slowReaderSettleMs: 3_000,
   };
 }
 

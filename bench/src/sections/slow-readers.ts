@@ -8,8 +8,6 @@ import { type BenchContext, errorCell, type SectionReport } from './context.ts';
 
 /** The addresses the stalled clients come from: 127.0.1.10 and on (all loopback on Linux). */
 const firstAddress = 10;
-/** How long the stalled clients are left to settle before the other client starts. */
-const SETTLE_MS = 3_000;
 /** A small upload, the other client's (a WAV the decoder takes). */
 const SMALL_UPLOAD_BYTES = 64 * 1024;
 
@@ -44,7 +42,7 @@ export async function runSlowReadersSection(context: BenchContext): Promise<Sect
     try {
       // Past the first burst (every stalled request answered, its connection's buffers filled):
       // what the other client meets is clients that stay stalled.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await new Promise((resolve) => setTimeout(resolve, plan.slowReaderSettleMs));
       const timings: Timing[] = [];
       const timed = async (kind: Timing['kind'], request: () => Promise<{ status: number }>) => {
         const began = performance.now();
