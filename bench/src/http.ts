@@ -12,8 +12,8 @@ export interface Transfer {
   ms: number;
   /** The reply body for uploads (JSON); empty for downloads. */
   text: string;
-  /** The API's `Server-Timing` for the upload check (ffprobe), in ms; absent elsewhere. */
-  checkMs?: number;
+  /** The API's `Server-Timing` of an upload, metric by metric (ms); empty elsewhere. */
+  serverTiming: Record<string, number>;
 }
 
 export const MB = 1_000_000;
@@ -98,14 +98,22 @@ export async function postFilePart(
   // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
   await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
   const { status, text, timing } = await replied;
-  const checkMs = timing.match(/\bcheck;dur=([\d.]+)/)?.[1];
   return {
     status,
     bytes: part.bytes,
     ms: performance.now() - began,
     text,
-    ...(checkMs === undefined ? {} : { checkMs: Number(checkMs) }),
+    serverTiming: parseServerTiming(timing),
   };
+}
+
+/** `name;dur=12.3;desc="…", …` as `{ name: 12.3 }`. */
+function parseServerTiming(header: string): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const [, name, duration] of header.matchAll(/(?:^|,\s*)([\w-]+);dur=([\d.]+)/g)) {
+    if (name) metrics[name] = Number(duration);
+  }
+  return metrics;
 }
 
 /** GETs `url` (optionally a Range) and counts the body's bytes. */
@@ -125,7 +133,13 @@ export async function download(
         bytes += chunk.length;
       });
       res.once('end', () =>
-        resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - began, text: '' }),
+        resolve({
+          status: res.statusCode ?? 0,
+          bytes,
+          ms: performance.now() - began,
+          text: '',
+          serverTiming: {},
+        }),
       );
       res.once('error', reject);
     });

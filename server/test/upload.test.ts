@@ -82,6 +82,17 @@ describe('POST /sounds', () => {
     expect(durationMs).toBeLessThanOrEqual(1150);
   });
 
+  it('says in Server-Timing where the 201 took its time: user check, quota, store, ffprobe, publish', async () => {
+    const response = await uploadSound(system.url, { userId, bytes: wavTone() });
+    expect(response.status).toBe(201);
+    const metrics = (response.headers.get('server-timing') ?? '').split(', ').map((metric) => {
+      const [name, duration] = metric.split(';');
+      return [name, Number(duration?.replace('dur=', ''))] as const;
+    });
+    expect(metrics.map(([name]) => name)).toEqual(['user', 'quota', 'store', 'check', 'publish']);
+    for (const [, ms] of metrics) expect(ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('keeps two different files with the same filename apart', async () => {
     const first = wavTone({ frequency: 440 });
     const second = wavTone({ frequency: 880 });

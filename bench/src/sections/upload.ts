@@ -20,6 +20,7 @@ const HEADER = [
   'file_store MB/s',
   'gateway ÷ file_store',
   'API alone ÷ file_store',
+  'user check + quota + publish ms',
   'upload check (ffprobe) ms',
   'API RSS before MiB',
   'API peak RSS MiB',
@@ -122,7 +123,8 @@ export async function runUploadSection(
         fixed(directRate),
         system.gateway ? percent(apiRate / directRate) : 'n/a',
         percent(aloneRate / directRate),
-        fixed(median(viaApi.map((transfer) => transfer.checkMs ?? Number.NaN)), 0),
+        fixed(median(viaApi.map(fixedCostMs)), 1),
+        fixed(median(viaApi.map((transfer) => transfer.serverTiming.check ?? Number.NaN)), 0),
         fixed(Math.max(...rssBefore), 0),
         fixed(Math.max(...peaks), 0),
         `${perMb(apiCpu.client)}, ${perMb(apiCpu.api)}, ${perMb(apiCpu.fileStore)}`,
@@ -131,7 +133,7 @@ export async function runUploadSection(
       ]);
       files = { size, soundId, fileStoreId };
     } catch (error) {
-      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', '', '', '', 1]);
+      rows.push([sizeLabel(size), errorCell(error), '', '', '', '', '', '', '', '', '', '', 1]);
     }
   }
 
@@ -145,7 +147,7 @@ export async function runUploadSection(
       notes: [
         `Median of ${plan.uploadRuns} upload(s) each way, in turn${plan.uploadWarmupBytes > 0 ? `, after one unreported ${sizeLabel(plan.uploadWarmupBytes)} warm-up upload each way` : ''}; MB = 10^6 bytes; one upload at a time over a fresh connection, the body streamed with Content-Length.`,
         'Through the gateway, nginx passes the body on as it arrives (no buffering): the API still receives every byte, checks it and streams it to file_store. "API alone" is the same API process asked on its own port. CPU and RSS are of the uploads through the gateway.',
-        'Upload check = the median of the API\'s `Server-Timing: check` on the 201: ffprobe reading the stored file from file_store and decoding its first packets, part of "via API" time.',
+        'From the API\'s `Server-Timing` on the 201 (medians): the fixed costs of an upload besides the transfer (the user\'s check with user_api, reading the quota, publishing the row with its job), and the upload check: ffprobe reading the stored file from file_store and decoding its first packets, part of "via gateway" time.',
         `API peak RSS = VmHWM of the API process, ${
           peakResettable
             ? 'reset (clear_refs) before each upload, so it is the peak during that upload'
@@ -154,6 +156,12 @@ export async function runUploadSection(
       ],
     },
   };
+}
+
+/** What an upload costs the API besides moving its bytes and ffprobe: user, quota, publish. */
+function fixedCostMs(transfer: Transfer): number {
+  const { user = Number.NaN, quota = Number.NaN, publish = Number.NaN } = transfer.serverTiming;
+  return user + quota + publish;
 }
 
 function addTo<T extends Record<string, number>>(total: T, more: Record<string, number>): void {

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified user; set by `requireUser`, null on open routes. */
     userId: number | null;
+    /** How long `requireUser` waited for user_api, in ms (for `Server-Timing`); null if it did not ask. */
+    userCheckMs: number | null;
   }
 }
 
@@ -47,6 +49,7 @@ export default fp(
     });
 
     fastify.decorateRequest('userId', null);
+    fastify.decorateRequest('userCheckMs', null);
     fastify.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers[USER_ID_HEADER];
       if (header === undefined) throw new Errors.authRequired();
@@ -57,7 +60,10 @@ export default fp(
         reply.header('retry-after', String(budget.ttlInSeconds));
         throw new RateLimited('identity checks naming unknown users', `${budget.ttlInSeconds} s`);
       }
-      if (!(await fastify.userApi.userExists(userId))) {
+      const asked = performance.now();
+      const exists = await fastify.userApi.userExists(userId);
+      request.userCheckMs = performance.now() - asked;
+      if (!exists) {
         await failedChecks(request);
         throw new Errors.unknownUser(userId);
       }

@@ -15,6 +15,20 @@ import {
 import { sendStoredFile } from '../sounds/playback.ts';
 import { soundPresenter } from '../sounds/present.ts';
 import type { SoundFile } from '../sounds/service.ts';
+import type { UploadTimings } from '../sounds/upload.ts';
+
+/** `Server-Timing` of an upload: the user's check (requireUser), then each of its steps. */
+function uploadServerTiming(userCheckMs: number | null, timings: UploadTimings): string {
+  const metric = (name: string, ms: number, description: string) =>
+    `${name};dur=${ms.toFixed(1)};desc="${description}"`;
+  return [
+    ...(userCheckMs === null ? [] : [metric('user', userCheckMs, 'user_api')]),
+    metric('quota', timings.quota, 'quota'),
+    metric('store', timings.store, 'to file_store'),
+    metric('check', timings.check, 'ffprobe'),
+    metric('publish', timings.publish, 'publish'),
+  ].join(', ');
+}
 
 export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sounds, config, fileStore } = fastify;
@@ -183,9 +197,9 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { row, checkMs } = await sounds.upload(request, request.userId as number);
-      // How long the decoder took to judge the file: browsers' tools and the benchmark read it.
-      reply.header('server-timing', `check;dur=${checkMs.toFixed(1)};desc="ffprobe"`);
+      const { row, timings } = await sounds.upload(request, request.userId as number);
+      // Where an upload's time went, step by step: browsers' tools and the benchmark read it.
+      reply.header('server-timing', uploadServerTiming(request.userCheckMs, timings));
       return reply.code(201).send(present(row, row.userId));
     },
   );

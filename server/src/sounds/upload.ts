@@ -35,10 +35,21 @@ interface LimitedUpload extends UploadDependencies {
   limit: { bytes: number; error: () => Error };
 }
 
-/** A published upload, and how long the decoder took to judge it (for `Server-Timing`). */
+/** A published upload, and how long each of its steps took, in ms (for `Server-Timing`). */
 export interface ReceivedUpload {
   row: SoundRow;
-  checkMs: number;
+  timings: UploadTimings;
+}
+
+export interface UploadTimings {
+  /** The user's quota, read from the database. */
+  quota: number;
+  /** Its row inserted and the file streamed to file_store, as fast as the client sent it. */
+  store: number;
+  /** ffprobe judging the stored file. */
+  check: number;
+  /** The row turned `ready`, with its processing job. */
+  publish: number;
 }
 
 /** A file that reached storage; its row is still `uploading`. */
@@ -62,8 +73,16 @@ export async function receiveUpload(
   userId: number,
   deps: UploadDependencies,
 ): Promise<ReceivedUpload> {
+  const timings: UploadTimings = { quota: 0, store: 0, check: 0, publish: 0 };
+  let stepStarted = performance.now();
+  const stepDone = (step: keyof UploadTimings) => {
+    const now = performance.now();
+    timings[step] = now - stepStarted;
+    stepStarted = now;
+  };
   // What this upload may add: the smaller of the upload limit and what is left of the quota.
   const remaining = await uploadAllowance(deps.db, userId, deps.quota);
+  stepDone('quota');
   const limit =
     remaining < deps.maxUploadBytes
       ? { bytes: remaining, error: () => new Errors.uploadOverQuota(remaining) }
@@ -93,14 +112,14 @@ export async function receiveUpload(
       }
     }
     if (!stored) throw new Errors.noFile();
+    stepDone('store');
     // Without ffprobe on this machine the verdict waits for processing: the sound is listed
     // `pending` with the type its first bytes suggest.
-    const checkStarted = performance.now();
     const audio = await deps.uploadCheck.judge(
       deps.fileStore.readUrl(stored.row.storageKey),
       stored.sniffed,
     );
-    const checkMs = performance.now() - checkStarted;
+    stepDone('check');
     if (audio) refuseIfTooLong(audio.durationMs, stored.size, deps.maxDurationMs);
     const published = stored;
     // From here the upload is no longer ours to discard: if publishing fails, it may still have
@@ -119,7 +138,8 @@ export async function receiveUpload(
       throw new Errors.storageUnavailable({
         cause: new Error('upload row vanished before publishing'),
       });
-    return { row, checkMs };
+    stepDone('publish');
+    return { row, timings };
   } catch (error) {
     if (stored) await discardUpload(stored.row, deps);
     throw error;
