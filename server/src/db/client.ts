@@ -63,7 +63,14 @@ async function openPostgres(
   } finally {
     await migrator.end({ timeout: 5 });
   }
-  const client = postgres(url, { ...poolOptions(url, timeoutMs), onnotice: () => {} });
+  const client = postgres(url, {
+    ...poolOptions(url, timeoutMs),
+    onnotice: () => {},
+    // No column or parameter is a Postgres array, so the array types postgres-js looks up on
+    // every new connection are never used; and that lookup, failing on a connection that drops
+    // just then (a restarting database), is a promise postgres-js leaves unhandled.
+    fetch_types: false,
+  });
   return {
     db: drizzle(client, { schema }) as unknown as Database,
     driver: 'postgres',
