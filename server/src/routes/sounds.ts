@@ -53,16 +53,8 @@ export const soundRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const { limit = PAGE_SIZE.default, cursor, userId, q } = request.query;
-      const json = await sounds.listPage(
-        { limit, userId, q, cursor },
-        (page) =>
-          // The route's JSON serializer always produces a string.
-          reply.serialize({
-            items: page.items.map(present),
-            nextCursor: page.nextCursor,
-          }) as string,
-      );
-      // Already serialised with this route's response schema.
+      const json = await sounds.listPage({ limit, userId, q, cursor });
+      // Written by Postgres in the form of this route's response schema (see page-query.ts).
       return reply.type('application/json; charset=utf-8').send(json);
     },
   );

@@ -1,22 +1,53 @@
 import type { Static } from 'typebox';
+import type { SoundRow } from '../db/schema.ts';
 import { describeFailure } from '../processing/failures.ts';
 import type { Sound } from '../schemas/sound.ts';
-import type { ListedSound } from './repository.ts';
+
+/** The columns a sound is shown from; storage keys and status stay behind. */
+export type ShownSound = Pick<
+  SoundRow,
+  | 'id'
+  | 'userId'
+  | 'title'
+  | 'filename'
+  | 'contentType'
+  | 'size'
+  | 'durationMs'
+  | 'createdAt'
+  | 'processing'
+  | 'processingError'
+  | 'loudnessLufs'
+  | 'truePeakDbtp'
+>;
+
+/** Where the URLs of sounds start, from PUBLIC_URL (with or without its trailing slash). */
+export function soundsUrlOf(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/sounds/`;
+}
 
 /**
  * Shows rows as the API shows them: no storage keys or status, plus where to fetch their files.
  * Why processing failed is shown to the uploader alone (`viewerId`). The base URL is cleaned
- * once, not for each of a page's rows.
+ * once, not for each row. (The listing is written by Postgres in the same form: see
+ * page-query.ts.)
  */
 export function soundPresenter(
   publicUrl: string,
-): (row: ListedSound, viewerId?: number | null) => Static<typeof Sound> {
-  const soundsUrl = `${publicUrl.replace(/\/+$/, '')}/sounds/`;
+): (row: ShownSound, viewerId?: number | null) => Static<typeof Sound> {
+  const soundsUrl = soundsUrlOf(publicUrl);
   return (row, viewerId) => presentSound(row, soundsUrl, viewerId ?? null);
 }
 
+/**
+ * A page of the listing (`SoundList`) from its sounds' JSON, already written by Postgres; a
+ * cursor is base64url, so it needs no escaping.
+ */
+export function soundListJson(items: string, nextCursor: string | null): string {
+  return `{"items":[${items}],"nextCursor":${nextCursor === null ? 'null' : `"${nextCursor}"`}}`;
+}
+
 function presentSound(
-  row: ListedSound,
+  row: ShownSound,
   soundsUrl: string,
   viewerId: number | null,
 ): Static<typeof Sound> {

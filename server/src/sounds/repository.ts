@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
-import { and, asc, desc, eq, lt, ne, sql } from '../db/orm.ts';
+import { and, asc, eq, lt, ne, sql } from '../db/orm.ts';
 import { rowsOf } from '../db/rows.ts';
 import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
 import type { ProbedAudio } from '../media/probe.ts';
-import type { CursorPosition } from './cursor.ts';
 import { searchTextOf } from './search-text.ts';
 
 /** All SQL about sounds, one function per question the flows ask. */
@@ -93,60 +92,9 @@ export async function findReadySound(db: Database, id: string): Promise<SoundRow
   return row;
 }
 
-/** The columns a listing shows (see soundPresenter); storage key and status stay behind. */
-const listedColumns = {
-  id: soundsTable.id,
-  userId: soundsTable.userId,
-  title: soundsTable.title,
-  filename: soundsTable.filename,
-  contentType: soundsTable.contentType,
-  size: soundsTable.size,
-  durationMs: soundsTable.durationMs,
-  createdAt: soundsTable.createdAt,
-  processing: soundsTable.processing,
-  processingError: soundsTable.processingError,
-  loudnessLufs: soundsTable.loudnessLufs,
-  truePeakDbtp: soundsTable.truePeakDbtp,
-};
-export type ListedSound = Pick<SoundRow, keyof typeof listedColumns>;
-
 /**
- * Newest first, optionally one uploader's and matching a search (`prefixQuery`'s tsquery);
- * one row more than asked tells whether another page follows.
- */
-export async function listReadySounds(
-  db: Database,
-  options: {
-    limit: number;
-    userId?: number | undefined;
-    search?: string | undefined;
-    after?: CursorPosition | undefined;
-  },
-): Promise<ListedSound[]> {
-  const { limit, userId, search, after } = options;
-  const query = preparedQueries(db).list[listVariant(userId, search, after)];
-  return query.execute({
-    limit: limit + 1,
-    userId,
-    search,
-    afterTime: after?.createdAt.toISOString(),
-    afterId: after?.id,
-  });
-}
-
-type ListVariant = `${'all' | 'byUser'}${'' | 'Matching'}${'' | 'After'}`;
-
-function listVariant(
-  userId: number | undefined,
-  search: string | undefined,
-  after: CursorPosition | undefined,
-): ListVariant {
-  return `${userId === undefined ? 'all' : 'byUser'}${search === undefined ? '' : 'Matching'}${after === undefined ? '' : 'After'}`;
-}
-
-/**
- * The hot read queries, built once per database: building a Drizzle query costs more CPU than
- * Postgres spends answering it (see bench/README.md).
+ * The hot lookup, built once per database: building a Drizzle query costs more CPU than
+ * Postgres spends answering it (see bench/README.md). The listing's are in page-query.ts.
  */
 const prepared = new WeakMap<Database, ReturnType<typeof prepareQueries>>();
 
@@ -160,44 +108,12 @@ function preparedQueries(db: Database) {
 }
 
 function prepareQueries(db: Database) {
-  const listQuery = (variant: ListVariant) =>
-    db
-      .select(listedColumns)
-      .from(soundsTable)
-      .where(
-        and(
-          eq(soundsTable.status, 'ready'),
-          variant.startsWith('byUser')
-            ? eq(soundsTable.userId, sql.placeholder('userId'))
-            : undefined,
-          variant.includes('Matching')
-            ? sql`${soundsTable.searchVector} @@ to_tsquery('simple', ${sql.placeholder('search')})`
-            : undefined,
-          variant.endsWith('After')
-            ? sql`(${soundsTable.createdAt}, ${soundsTable.id}) < (${sql.placeholder('afterTime')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
-            : undefined,
-        ),
-      )
-      .orderBy(desc(soundsTable.createdAt), desc(soundsTable.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(`list_sounds_${variant}`);
-
-  const variants: ListVariant[] = [];
-  for (const who of ['all', 'byUser'] as const) {
-    for (const what of ['', 'Matching'] as const) {
-      for (const where of ['', 'After'] as const) variants.push(`${who}${what}${where}`);
-    }
-  }
   return {
     findReady: db
       .select(soundColumns)
       .from(soundsTable)
       .where(and(eq(soundsTable.id, sql.placeholder('id')), eq(soundsTable.status, 'ready')))
       .prepare('find_ready_sound'),
-    list: Object.fromEntries(variants.map((variant) => [variant, listQuery(variant)])) as Record<
-      ListVariant,
-      ReturnType<typeof listQuery>
-    >,
   };
 }
 

@@ -10,11 +10,13 @@ import { retryFailedSound } from '../processing/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteSound } from './delete.ts';
 import { cleanTitle } from './names.ts';
+import { listPageJson } from './page-query.ts';
 import type { ServedFile, SoundFileDelivery } from './playback.ts';
+import { soundListJson, soundsUrlOf } from './present.ts';
 import { quotaUseOf } from './quota.ts';
 import { createReadCache } from './read-cache.ts';
 import { reapUnfinishedSounds } from './reaper.ts';
-import { findReadySound, type ListedSound, listReadySounds, renameSound } from './repository.ts';
+import { findReadySound, renameSound } from './repository.ts';
 import { prefixQuery } from './search-text.ts';
 import { type ReceivedUpload, receiveUpload } from './upload.ts';
 
@@ -30,12 +32,6 @@ export interface ListQuery {
 /** The files a sound has: what was uploaded, and what processing made of it. */
 export type SoundFile = 'original' | 'stream' | 'waveform';
 
-export interface SoundPage {
-  items: ListedSound[];
-  /** The cursor of the next page, or null on the last one. */
-  nextCursor: string | null;
-}
-
 /**
  * Everything the API does with sounds, behind one interface: the routes call these and shape
  * the answer; the repository, the flows and the read cache stay behind it. Every write goes
@@ -44,10 +40,11 @@ export interface SoundPage {
  */
 export interface SoundsService {
   /**
-   * A page of the listing, newest first, in the wire form `render` gives it. What `render`
-   * returns is what the read cache keeps, so a hot page is rendered once per READ_CACHE_TTL_MS.
+   * A page of the listing, newest first, as the JSON text of a `SoundList` (written by
+   * Postgres, see page-query.ts). That text is what the read cache keeps, so a hot page is
+   * queried once per READ_CACHE_TTL_MS.
    */
-  listPage(query: ListQuery, render: (page: SoundPage) => string): Promise<string>;
+  listPage(query: ListQuery): Promise<string>;
   /** A `ready` sound; 404 otherwise. */
   find(id: string): Promise<SoundRow>;
   /**
@@ -97,6 +94,7 @@ export interface SoundsServiceDependencies {
   config: Pick<
     Config,
     | 'READ_CACHE_TTL_MS'
+    | 'PUBLIC_URL'
     | 'MAX_UPLOAD_BYTES'
     | 'MAX_DURATION_MS'
     | 'USER_STORAGE_BYTES'
@@ -107,6 +105,7 @@ export interface SoundsServiceDependencies {
 
 export function createSoundsService(deps: SoundsServiceDependencies): SoundsService {
   const { db, fileStore, config } = deps;
+  const soundsUrl = soundsUrlOf(config.PUBLIC_URL);
   // Listing pages (rendered, up to ~35 KB each) and ready sounds by id (~0.5 KB). Entries of
   // an older generation linger until evicted: the bounds keep that to a few MiB.
   const ttlMs = config.READ_CACHE_TTL_MS;
@@ -132,19 +131,13 @@ export function createSoundsService(deps: SoundsServiceDependencies): SoundsServ
   }
 
   return {
-    async listPage({ limit, userId, q, cursor }, render) {
+    async listPage({ limit, userId, q, cursor }) {
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const search = q === undefined ? undefined : prefixQuery(q);
       const key = `${limit}:${userId ?? ''}:${search ?? ''}:${cursor ?? ''}`;
       const page = await pages.get(key, async () => {
-        // One row more than asked tells whether another page follows.
-        const rows = await listReadySounds(db, { limit, userId, search, after });
-        const items = rows.slice(0, limit);
-        const last = items.at(-1);
-        return render({
-          items,
-          nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-        });
+        const { items, next } = await listPageJson(db, { limit, userId, search, after, soundsUrl });
+        return soundListJson(items, next ? encodeCursor(next) : null);
       });
       // A rendered page is never undefined, so the cache always has an answer.
       return page as string;
