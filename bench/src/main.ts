@@ -103,6 +103,9 @@ async function runSharedSystemSections(): Promise<void> {
     apiNodeArgs: apiNodeFlags(plan),
     // As `pnpm start` runs it where nginx is installed: sections 1–3 measure both paths.
     gateway: Boolean(findNginx()),
+    // Sections 1–4 and 10 measure transfers: processing section 1's uploads (ffmpeg on 100 MiB
+    // files) behind them would take the cores they are measured on (section 8 measures it).
+    apiSettings: { PROCESSING_CONCURRENCY: '0' },
   });
   const systemStopped = registerCleanup(() => system.stop());
   process.stdout.write(

@@ -101,10 +101,16 @@ ${servers.join('\n')}
   # the replica is closing at that moment (a 502 when there is no other replica to try).
   keepalive_timeout 5s;
 }
+upstream file_store {
+  server ${new URL(options.fileStoreUrl).host};
+  # Kept-alive connections: a seek is one more small request, not one more TCP handshake.
+  keepalive 32;
+  keepalive_timeout 5s;
+}
 server {
   listen ${options.host}:${options.port};
   proxy_bind ${GATEWAY_UPSTREAM_ADDRESS};
-  set $file_store ${new URL(options.fileStoreUrl).origin};
+  set $file_store http://file_store;
   location / {
     proxy_pass http://api_replicas;
     set $sendfile_type X-Accel-Redirect;
