@@ -11,9 +11,9 @@ import { wavTone } from '@cloud-sound/server/testing/audio';
 import { json, uploadSound } from '@cloud-sound/server/testing/http';
 import { startSystem, type TestSystem } from '@cloud-sound/server/testing/system';
 import { waitUntil } from '@cloud-sound/server/testing/wait';
-import { findNginx, GATEWAY_UPSTREAM_ADDRESS, Gateway } from '@cloud-sound/system';
-import getPort from 'get-port';
+import { findNginx, GATEWAY_UPSTREAM_ADDRESS, type Gateway } from '@cloud-sound/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayInFront } from './helpers/gateway.ts';
 
 const ORIGIN = 'http://web.cloud-sound.test';
 
@@ -36,15 +36,7 @@ beforeAll(async () => {
     PROCESSING_CONCURRENCY: '1',
     PROCESSING_POLL_MS: '100',
   });
-  gateway = await Gateway.start({
-    host: '127.0.0.1',
-    port: await getPort(),
-    publicUrl: 'http://cloud-sound.test',
-    replicas: [system.url],
-    fileStoreUrl: system.fileStore.url,
-    dir: join(dir, 'gateway'),
-    timeoutMs: 20_000,
-  });
+  gateway = await startGatewayInFront(system, dir);
   const userId = await system.createUser();
   fileBytes = wavTone({ seconds: 2 });
   ({ id: soundId } = await json<{ id: string }>(

@@ -12,13 +12,14 @@ import { startSystem, type TestSystem } from '@cloud-sound/server/testing/system
 import {
   findNginx,
   GATEWAY_UPSTREAM_ADDRESS,
-  Gateway,
+  type Gateway,
   REPO_DIR,
   type RunningNginx,
   startNginx,
 } from '@cloud-sound/system';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayInFront } from './helpers/gateway.ts';
 
 /**
  * Every status nginx answers by itself in front of a proxy, and the page each one gets. (Not
@@ -62,15 +63,7 @@ beforeAll(async () => {
     TRUST_PROXY: GATEWAY_UPSTREAM_ADDRESS,
     RATE_LIMIT_USER_CREATIONS: '2',
   });
-  gateway = await Gateway.start({
-    host: '127.0.0.1',
-    port: await getPort(),
-    publicUrl: 'http://cloud-sound.test',
-    replicas: [system.url],
-    fileStoreUrl: system.fileStore.url,
-    dir: join(dir, 'gateway'),
-    timeoutMs: 20_000,
-  });
+  gateway = await startGatewayInFront(system, dir);
 
   const port = await getPort();
   statusesUrl = `http://127.0.0.1:${port}`;
