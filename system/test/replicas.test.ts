@@ -263,7 +263,23 @@ describe('three API replicas behind the gateway', () => {
       },
       60_000,
     );
-    const allLines = [killedRunLog, ...system.replicas.map((r) => logLines(r.output()))].flat();
+    // A replica forgets its cached reads as soon as a job's result commits (the database's
+    // notice), which can be before the processing replica's log line has come through its pipe.
+    const logsNow = () =>
+      [killedRunLog, ...system.replicas.map((r) => logLines(r.output()))].flat();
+    await waitUntil(
+      "every kept sound's processing to be logged",
+      () => {
+        const logged = new Set(
+          logsNow()
+            .filter((line) => line.msg === 'sound processed')
+            .map((line) => String(line.soundId)),
+        );
+        return kept.every(({ id }) => logged.has(id));
+      },
+      10_000,
+    ).catch(() => {});
+    const allLines = logsNow();
     const processed = new Map<string, number>();
     const attempts = new Set<string>();
     for (const line of allLines) {
