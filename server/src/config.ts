@@ -54,6 +54,21 @@ const ConfigSchema = Type.Object({
   /** Uploads and playbacks one client address may have running at once (then 429). */
   CLIENT_MAX_UPLOADS: Type.Integer({ minimum: 1, default: 4 }),
   CLIENT_MAX_PLAYBACKS: Type.Integer({ minimum: 1, default: 16 }),
+  /** Live event streams (`GET /events`) one client address may hold open at once (then 429). */
+  CLIENT_MAX_EVENT_STREAMS: Type.Integer({ minimum: 1, default: 8 }),
+  /**
+   * Redis or Valkey (`redis://host:6379`) that every replica counts rate and per-client limits
+   * in, so N replicas allow the configured limit, not N times it. Unset: each process counts
+   * in its own memory (right for one process).
+   */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })),
+  /** Live events: a comment line this often keeps idle streams open through proxies. */
+  EVENTS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /**
+   * How long past events are kept for streams that come back with `Last-Event-ID`; one that
+   * missed more is told to reload (`reset`).
+   */
+  EVENTS_RETENTION_MS: Type.Integer({ minimum: 1_000, default: 60 * 60 * 1000 }),
   /** Longest wait for the database (a connection or one query) before answering 503. */
   DATABASE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5_000 }),
   /** Client sockets: dropped after this long without a byte (slow-loris, stalled uploads). */
