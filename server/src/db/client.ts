@@ -17,10 +17,15 @@ export interface DatabaseHandle {
   /**
    * Calls `onNotice` with the payload of every NOTIFY on `channel`, from any process on the
    * database, once its transaction has committed; resolves once listening. A Postgres
-   * connection that drops is opened and listened on again by the driver (notices sent
-   * meanwhile are lost: listeners must not depend on every one arriving).
+   * connection that drops is opened and listened on again by the driver: notices sent
+   * meanwhile are lost, and `onListening`, called each time listening starts, is where a
+   * listener reads back what it missed.
    */
-  listen(channel: string, onNotice: (payload: string) => void): Promise<void>;
+  listen(
+    channel: string,
+    onNotice: (payload: string) => void,
+    onListening?: () => void,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,8 +80,8 @@ async function openPostgres(
     db: drizzle(client, { schema }) as unknown as Database,
     driver: 'postgres',
     // postgres-js listens on a connection of its own, outside the query pool.
-    listen: async (channel, onNotice) => {
-      await client.listen(channel, onNotice);
+    listen: async (channel, onNotice, onListening) => {
+      await client.listen(channel, onNotice, onListening);
     },
     close: () => client.end({ timeout: 5 }),
   };
@@ -114,8 +119,10 @@ async function openPglite(dir: string, migrations: string): Promise<DatabaseHand
   return {
     db: db as unknown as Database,
     driver: 'pglite',
-    listen: async (channel, onNotice) => {
+    // In process: nothing to reconnect, so listening starts once.
+    listen: async (channel, onNotice, onListening) => {
       await client.listen(channel, onNotice);
+      onListening?.();
     },
     close: () => client.close(),
   };

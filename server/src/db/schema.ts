@@ -164,3 +164,45 @@ export const processingTurns = pgTable('processing_turns', {
     .notNull()
     .defaultNow(),
 });
+
+/** What happened to a listed sound, as `GET /events` tells it (see sound_events' trigger). */
+export const SOUND_EVENT_KINDS = [
+  'created',
+  'renamed',
+  'processing',
+  'updated',
+  'deleted',
+] as const;
+export type SoundEventKind = (typeof SOUND_EVENT_KINDS)[number];
+
+/**
+ * Every change to what the listing shows, one row per sound changed, written by a trigger on
+ * `sounds` in the transaction that makes the change (drizzle/0006_sound_events.sql) and
+ * announced to every replica on commit (NOTIFY `sound_events`). The id orders them and is the
+ * SSE event id a reconnecting browser names in `Last-Event-ID`; rows older than
+ * EVENTS_RETENTION_MS are pruned.
+ */
+export const soundEvents = pgTable(
+  'sound_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    soundId: uuid('sound_id').notNull(),
+    /** The sound's owner, who alone is told why its processing failed. */
+    userId: integer('user_id').notNull(),
+    kind: text('kind', { enum: SOUND_EVENT_KINDS }).notNull(),
+    /** The sound's processing state after the change (null once deleted). */
+    processing: text('processing', { enum: PROCESSING_STATES }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    check(
+      'sound_events_kind_check',
+      sql`${table.kind} in ('created', 'renamed', 'processing', 'updated', 'deleted')`,
+    ),
+    index('sound_events_created_idx').on(table.createdAt),
+  ],
+);
+
+export type SoundEventRow = typeof soundEvents.$inferSelect;

@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin';
-import { type Database, openDatabase } from '../db/client.ts';
+import { type Database, type DatabaseHandle, openDatabase } from '../db/client.ts';
 import { sql } from '../db/orm.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     /** Calls `onNotice` for every NOTIFY on `channel` (see DatabaseHandle.listen). */
-    listenToDatabase(channel: string, onNotice: (payload: string) => void): Promise<void>;
+    listenToDatabase: DatabaseHandle['listen'];
     /** Resolves when the database answers a trivial query (readiness). */
     pingDatabase(): Promise<void>;
   }

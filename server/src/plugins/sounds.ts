@@ -1,9 +1,6 @@
 import fp from 'fastify-plugin';
 import { createSoundsService, type SoundsService } from '../sounds/service.ts';
 
-/** The database's notices of changed sounds (drizzle/0005_sound_change_notices.sql). */
-const SOUND_CHANGES_CHANNEL = 'sound_changes';
-
 declare module 'fastify' {
   interface FastifyInstance {
     /** Everything about sounds: listing, playback, upload, delete, the reaper. */
@@ -29,14 +26,11 @@ export default fp(
     });
     fastify.decorate('sounds', service);
     // A listener polling a sound sees `ready` as soon as its job is done here, not a cached
-    // `pending`…
+    // `pending`. Every other process's write (another replica, a worker, the reaper) is
+    // forgotten as soon as it commits, through the database's events (plugins/events.ts).
     fastify.processing.onOutcome((_soundId, outcome) => {
       if (outcome === 'done' || outcome === 'failed') service.changed();
     });
-    // …and every other process's write (another replica, a worker, the reaper) as soon as it
-    // commits: the database says so (drizzle/0005_sound_change_notices.sql). Should a notice
-    // be lost (the listening connection dropped), READ_CACHE_TTL_MS still bounds the staleness.
-    await fastify.listenToDatabase(SOUND_CHANGES_CHANNEL, () => service.changed());
 
     let running: Promise<number> | undefined;
     function reap(): Promise<number> {

@@ -1,4 +1,5 @@
 import { ErrorReply } from './common.ts';
+import { SoundEvent } from './events.ts';
 import { Limits } from './limits.ts';
 import { Readiness } from './readiness.ts';
 import { Sound, SoundChanges, SoundList } from './sound.ts';
@@ -21,4 +22,5 @@ export const SHARED_SCHEMAS = [
   Limits,
   Waveform,
   Readiness,
+  SoundEvent,
 ];

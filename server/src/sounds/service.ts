@@ -78,7 +78,7 @@ export interface SoundsService {
   missingFilesSeen(): number;
   /**
    * Sounds changed outside this service's own writes (processing finished here, or another
-   * process wrote: the database's `sound_changes` notice): what this replica has cached of
+   * process wrote: the database's `sound_events` notice): what this replica has cached of
    * them is stale.
    */
   changed(): void;

@@ -70,6 +70,7 @@ export async function startSystem(
     RATE_LIMIT_FAILED_IDENTITY_CHECKS: '1000000',
     CLIENT_MAX_UPLOADS: '1000000',
     CLIENT_MAX_PLAYBACKS: '1000000',
+    CLIENT_MAX_EVENT_STREAMS: '1000000',
     ...env,
     ...interposed,
   });
