@@ -25,6 +25,7 @@ import linger from './plugins/linger.ts';
 import openapi from './plugins/openapi.ts';
 import processing from './plugins/processing.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import redis from './plugins/redis.ts';
 import security from './plugins/security.ts';
 import soundsService from './plugins/sounds.ts';
 import uploadCheck from './plugins/upload-check.ts';
@@ -126,6 +127,7 @@ export async function buildApp(
   // this and rate-limit watch routes as they are added (onRoute), so they come before any.
   await app.register(security);
   await app.register(cors);
+  await app.register(redis);
   await app.register(rateLimit);
   await app.register(clientLimits);
   await app.register(multipart);
