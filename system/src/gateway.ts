@@ -111,6 +111,8 @@ server {
   listen ${options.host}:${options.port};
   proxy_bind ${GATEWAY_UPSTREAM_ADDRESS};
   set $file_store http://file_store;
+  # The upstream above, for the locations shared with compose's gateway (events.conf).
+  set $api_replicas http://api_replicas;
   location / {
     proxy_pass http://api_replicas;
     set $sendfile_type X-Accel-Redirect;
@@ -122,6 +124,7 @@ server {
     set $sendfile_type "";
     include ${join(GATEWAY_CONFIG, 'proxy.conf')};
   }
+  include ${join(GATEWAY_CONFIG, 'events.conf')};
   include ${join(GATEWAY_CONFIG, 'files.conf')};
   include ${join(GATEWAY_CONFIG, 'errors.conf')};
 }`;

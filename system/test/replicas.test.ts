@@ -21,7 +21,7 @@ const REPLICAS = 3;
 /** Long: a write shows on the other replicas through the database's notice, not the TTL. */
 const READ_CACHE_TTL_MS = 60_000;
 /** How soon another replica's write shows (the notice, one poll, one request). */
-const VISIBLE_WITHIN_MS = 250;
+const VISIBLE_WITHIN_MS = 100;
 const LEASE_MS = 2_000;
 const RUN_MS = 12_000;
 const KILL_AT_MS = 4_000;
