@@ -21,6 +21,7 @@ import configPlugin from './plugins/config.ts';
 import cors from './plugins/cors.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
+import events from './plugins/events.ts';
 import linger from './plugins/linger.ts';
 import openapi from './plugins/openapi.ts';
 import processing from './plugins/processing.ts';
@@ -29,6 +30,7 @@ import redis from './plugins/redis.ts';
 import security from './plugins/security.ts';
 import soundsService from './plugins/sounds.ts';
 import uploadCheck from './plugins/upload-check.ts';
+import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { limitsRoutes } from './routes/limits.ts';
 import { soundRoutes } from './routes/sounds.ts';
@@ -138,6 +140,7 @@ export async function buildApp(
   await app.register(auth);
   await app.register(processing);
   await app.register(soundsService);
+  await app.register(events);
   // Last before the routes: every plugin that documents routes (auth, limits, errors) has
   // added its onRoute hook by now, and the document sees what they add.
   await app.register(openapi);
@@ -146,6 +149,7 @@ export async function buildApp(
   await app.register(limitsRoutes);
   await app.register(userRoutes);
   await app.register(soundRoutes);
+  await app.register(eventsRoutes);
   return app;
 }
 
