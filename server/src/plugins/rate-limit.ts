@@ -30,8 +30,10 @@ function maxPerWindow(action: RateLimitedAction, config: Config): number {
  * the client's address (`request.ip`: the connection's, or behind a proxy named in TRUST_PROXY
  * the one its X-Forwarded-For gives), IPv6 grouped by /64 as one host usually holds a whole /64. Checked in
  * onRequest, before the user is looked up or a byte of the body is read. A 429 carries
- * Retry-After and the usual error body with code RATE_LIMITED. Counts live in this process's
- * memory: N replicas allow N times the limit (a shared store such as Redis would fix that).
+ * Retry-After and the usual error body with code RATE_LIMITED. With REDIS_URL the counts live
+ * in Redis, shared by every replica (so is `fastify.createRateLimit`'s, auth.ts's failed
+ * identity checks: it uses this registration's store); without it, in this process's memory,
+ * where N replicas allow N times each limit.
  */
 export default fp(
   async (fastify) => {
@@ -69,9 +71,16 @@ export default fp(
       global: false,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
       hook: 'onRequest',
+      ...(fastify.redis && {
+        redis: fastify.redis,
+        nameSpace: 'cloud-sound-rl:',
+        // Fail open: with Redis down or slow, requests go through uncounted rather than being
+        // refused or held. The limits guard against abuse; they are not worth an outage.
+        skipOnError: true,
+      }),
     });
   },
-  { name: 'rate-limit', dependencies: ['config'] },
+  { name: 'rate-limit', dependencies: ['config', 'redis'] },
 );
 
 function headersOf(schema: object): object {
