@@ -63,7 +63,7 @@ export const Errors = {
   audioTooLong: createError('AUDIO_TOO_LONG', '%s', 422),
   tooManyAtOnce: createError(
     'TOO_MANY_AT_ONCE',
-    'Too many %s at once from your address (at most %s); wait for one to finish',
+    'Too many %s at once from your address (at most %s); wait for one to end',
     429,
   ),
   rangeNotSatisfiable: createError(
