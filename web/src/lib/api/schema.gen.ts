@@ -584,6 +584,43 @@ export interface components {
             /** @description Files of listed sounds that this process found missing from file_store since it started, each counted once (they answer 404 `FILE_MISSING`; the audit names them). It does not make the API unready. */
             missingFiles: number;
         };
+        /**
+         * SoundEvent
+         * @example {
+         *       "id": 42,
+         *       "kind": "processing",
+         *       "soundId": "0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10",
+         *       "userId": 4242,
+         *       "processing": "ready"
+         *     }
+         */
+        SoundEvent: {
+            /** @description The event id (also its SSE `id:`) */
+            id: number;
+            /**
+             * @description `created`: listed (published, or restored); `renamed`; `processing`: its processing state changed; `updated`: something else shown changed; `deleted`: no longer listed.
+             * @enum {string}
+             */
+            kind: "created" | "renamed" | "processing" | "updated" | "deleted";
+            /**
+             * Format: uuid
+             * @description The sound id
+             */
+            soundId: string;
+            /** @description A numeric user id */
+            userId: number;
+            /**
+             * @description Its processing state after the change; null once deleted.
+             * @enum {string|null}
+             */
+            processing: "pending" | "ready" | "failed" | null;
+        } | {
+            /**
+             * @description The events missed since `Last-Event-ID` are no longer all kept: reload what you show.
+             * @enum {string}
+             */
+            kind: "reset";
+        };
     };
     responses: never;
     parameters: never;
