@@ -30,6 +30,8 @@ describe('health', () => {
       processing: 'off',
       // ffprobe is on this machine (the suite needs it).
       uploadCheck: 'ok',
+      // No REDIS_URL: the limits count in this process (shared-limits.test.ts has Redis).
+      redis: 'off',
       // No listed sound found without its file since the start.
       missingFiles: 0,
     });

@@ -37,7 +37,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['health'],
         summary: 'Readiness: the database and both backends answer',
         description:
-          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, and `missingFiles` the stored files found missing, none of them changing the answer.',
+          'For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, `redis` the store the limits count in, and `missingFiles` the stored files found missing, none of them changing the answer.',
         response: {
           200: reply('Ready: the database and both backends answer', Type.Ref('Readiness')),
           503: reply('Not ready: `checks` names what is unavailable', Type.Ref('Readiness')),
@@ -53,10 +53,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
             return 'unavailable' as const;
           },
         );
-      const [database, userApi, fileStore] = await Promise.all([
+      const [database, userApi, fileStore, redis] = await Promise.all([
         check(() => fastify.pingDatabase()),
         check(() => fastify.userApi.ping()),
         check(() => fastify.fileStore.ping()),
+        fastify.redisState(),
       ]);
       const ready = database === 'ok' && userApi === 'ok' && fileStore === 'ok';
       return reply.code(ready ? 200 : 503).send({
@@ -64,6 +65,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         checks: { database, userApi, fileStore },
         processing: await processingState(),
         uploadCheck: (await fastify.uploadCheck.available()) ? 'ok' : 'unavailable',
+        redis,
         missingFiles: fastify.sounds.missingFilesSeen(),
       });
     },

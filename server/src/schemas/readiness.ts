@@ -15,6 +15,10 @@ export const Readiness = Type.Object(
       description:
         'ffprobe, which judges uploads before the 201: `unavailable` when it cannot run (uploads that pass a first look at their bytes are taken `pending`, and judged once it is back). It does not make the API unready.',
     }),
+    redis: StringEnum(['ok', 'unavailable', 'off'], {
+      description:
+        'The Redis (or Valkey) that replicas count rate and per-client limits in: `unavailable` when it does not answer (the limits let requests through uncounted until it is back), `off` when REDIS_URL is unset and each process counts its own. It does not make the API unready.',
+    }),
     missingFiles: Type.Integer({
       minimum: 0,
       description:
@@ -30,6 +34,7 @@ export const Readiness = Type.Object(
         checks: { database: 'ok', userApi: 'ok', fileStore: 'ok' },
         processing: 'ok',
         uploadCheck: 'ok',
+        redis: 'ok',
         missingFiles: 0,
       },
     ],
