@@ -1,6 +1,6 @@
 // `pnpm bench`: starts the system on free ports (Postgres when DATABASE_URL is set, PGlite
 // otherwise), measures upload, playback, listing, concurrency, start-up, a million-sound
-// catalogue, replica scaling, processing and its fairness, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
+// catalogue, replica scaling, processing and its fairness, idle live-event streams, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
 // Exits 1 if any measurement failed (an ERROR cell). Settings: see bench/README.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { runConcurrencySection } from './sections/concurrency.ts';
 import type { BenchContext, OwnSystemsContext, SectionReport } from './sections/context.ts';
 import { runFairnessSection } from './sections/fairness.ts';
 import { runListingSection } from './sections/listing.ts';
+import { runLiveEventsSection } from './sections/live-events.ts';
 import { runPlaybackSection } from './sections/playback.ts';
 import { runProcessingSection } from './sections/processing.ts';
 import { runReplicasSection } from './sections/replicas.ts';
@@ -59,6 +60,7 @@ const SHARED_SYSTEM_SECTIONS = [
   'listing',
   'concurrency',
   'slow-readers',
+  'live-events',
 ] as const;
 try {
   if (SHARED_SYSTEM_SECTIONS.some((name) => plan.sections.includes(name))) {
@@ -135,6 +137,7 @@ async function runSharedSystemSections(): Promise<void> {
     if (plan.sections.includes('listing')) print(await runListingSection(context));
     if (plan.sections.includes('concurrency')) print(await runConcurrencySection(context));
     if (plan.sections.includes('slow-readers')) print(await runSlowReadersSection(context));
+    if (plan.sections.includes('live-events')) print(await runLiveEventsSection(context));
   } finally {
     systemStopped();
     await system.stop();

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'processing',
   'fairness',
   'slow-readers',
+  'live-events',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -47,6 +48,8 @@ export interface BenchPlan {
   /** Rounds of another client's playback, upload and listing beside them, after a pause. */
   slowReaderRounds: number;
   slowReaderSettleMs: number;
+  /** Idle GET /events streams held open beside the listing load. */
+  idleEventStreams: number;
   /** nginx is installed with apt-get when missing (never in smoke runs, e.g. CI). */
   installNginx: boolean;
   logLevel: string;
@@ -97,6 +100,7 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
       slowReaderFileBytes: 1 * MiB,
       slowReaderRounds: 2,
       slowReaderSettleMs: 500,
+      idleEventStreams: 50,
     };
   }
   return {
@@ -118,6 +122,7 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
     slowReaderFileBytes: 12 * MiB,
     slowReaderRounds: 30,
     slowReaderSettleMs: 3_000,
+    idleEventStreams: 1_000,
   };
 }
 

@@ -63,6 +63,7 @@ export async function startBenchSystem(options: {
         RATE_LIMIT_USER_CREATIONS: UNLIMITED,
         CLIENT_MAX_UPLOADS: UNLIMITED,
         CLIENT_MAX_PLAYBACKS: UNLIMITED,
+        CLIENT_MAX_EVENT_STREAMS: UNLIMITED,
         ...options.apiSettings,
       },
       file_store: logLevel,
