@@ -1,6 +1,7 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterEach } from 'vitest';
+import { eventSources, FakeEventSource } from './fake-event-source.ts';
 
 // jsdom has media elements but cannot play: play() and pause() only say what a browser says.
 if (typeof HTMLMediaElement !== 'undefined') {
@@ -23,8 +24,12 @@ if (typeof HTMLMediaElement !== 'undefined') {
   };
 }
 
+// jsdom has no EventSource: the app's live events stream is one the tests drive.
+globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
+
 afterEach(() => {
   cleanup();
+  eventSources.length = 0;
   // The session lives in localStorage: every test starts logged out.
   if (typeof localStorage !== 'undefined') localStorage.clear();
 });

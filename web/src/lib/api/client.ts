@@ -6,6 +6,8 @@ import type { components, paths } from './schema.gen.ts';
 export type Sound = components['schemas']['Sound'];
 export type SoundList = components['schemas']['SoundList'];
 export type User = components['schemas']['User'];
+/** One message of `GET /events`: a listed sound changed, or (`reset`) reload everything. */
+export type SoundEvent = components['schemas']['SoundEvent'];
 
 /** The typed Cloud Sound API client; every path, parameter and reply comes from schema.gen.ts. */
 export const api = createClient<paths>({
