@@ -156,9 +156,11 @@ describe('rate limits', () => {
         .map(([method]) => `${method} ${path}`),
     );
     // Registering and uploading (rate limits), anything that checks a user id (failed
-    // identity checks), and a sound's files (concurrent transfers per address).
+    // identity checks), a sound's files (concurrent transfers per address) and event streams
+    // (open at once per address).
     expect(limited.sort()).toEqual([
       'delete /sounds/{id}',
+      'get /events',
       'get /me',
       'get /sounds/{id}/audio',
       'get /sounds/{id}/stream',

@@ -107,6 +107,7 @@ describe('requests generated from the OpenAPI document', () => {
     expect(listed).toEqual(
       expect.arrayContaining([
         'DELETE /sounds/{id}',
+        'GET /events',
         'GET /health',
         'GET /me',
         'GET /ready',

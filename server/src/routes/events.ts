@@ -31,6 +31,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
               'text/event-stream': {
                 schema: Type.String({
                   description: 'Server-Sent Events; each `data:` line is a `SoundEvent` (JSON)',
+                  // What each event's data holds (JSON Schema's schema of a string's content).
+                  contentSchema: Type.Ref('SoundEvent'),
                   examples: [
                     'retry: 2000\nid: 41\n\nid: 42\ndata: {"id":42,"kind":"processing","soundId":"0b0e5fd3-6a1f-4e1c-9f3e-2f5b2c1a7d10","userId":4242,"processing":"ready"}\n\n',
                   ],

@@ -131,6 +131,10 @@ function parseAnswer(data: Buffer, isHead: boolean, closed: boolean): RawAnswer 
     if (isHead || status === 204 || status === 304) {
       return { status, headers, body: Buffer.alloc(0), complete: true };
     }
+    // An event stream (GET /events) never ends: its head is the answer.
+    if (status === 200 && headers['content-type']?.startsWith('text/event-stream')) {
+      return { status, headers, body: Buffer.alloc(0), complete: true };
+    }
     if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
       const body = dechunk(rest);
       if (body) return { status, headers, body, complete: true };
