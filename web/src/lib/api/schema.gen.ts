@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness: the database and both backends answer
-         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, and `missingFiles` the stored files found missing, none of them changing the answer.
+         * @description For a load balancer: 200 while this API can serve (database, user_api and file_store answer), 503 otherwise. `processing` and `uploadCheck` report ffmpeg and ffprobe, `redis` the store the limits count in, and `missingFiles` the stored files found missing, none of them changing the answer.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -557,6 +557,7 @@ export interface components {
          *       },
          *       "processing": "ok",
          *       "uploadCheck": "ok",
+         *       "redis": "ok",
          *       "missingFiles": 0
          *     }
          */
@@ -581,6 +582,11 @@ export interface components {
              * @enum {string}
              */
             uploadCheck: "ok" | "unavailable";
+            /**
+             * @description The Redis (or Valkey) that replicas count rate and per-client limits in: `unavailable` when it does not answer (the limits let requests through uncounted until it is back), `off` when REDIS_URL is unset and each process counts its own. It does not make the API unready.
+             * @enum {string}
+             */
+            redis: "ok" | "unavailable" | "off";
             /** @description Files of listed sounds that this process found missing from file_store since it started, each counted once (they answer 404 `FILE_MISSING`; the audit names them). It does not make the API unready. */
             missingFiles: number;
         };
