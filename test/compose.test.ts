@@ -46,8 +46,9 @@ const parsers: Record<string, (env: Record<string, string>) => object> = {
   worker: loadServerConfig,
 };
 
-/** Postgres listens on its standard port; the Node services on their PORT setting. */
+/** Postgres and Valkey listen on their standard ports; the Node services on their PORT setting. */
 const POSTGRES_PORT = 5432;
+const VALKEY_PORT = 6379;
 
 function service(name: string): Service {
   const found = services[name];
@@ -90,6 +91,7 @@ function parseSettings(name: string): Record<string, unknown> {
 /** The port a service listens on inside the compose network. */
 function listeningPort(name: string): number {
   if (name === 'db') return POSTGRES_PORT;
+  if (name === 'valkey') return VALKEY_PORT;
   if (name === 'web') return Number(/listen\s+(\d+)/.exec(readWebNginxConf())?.[1]);
   if (name === 'gateway') return Number(/listen\s+(\d+)/.exec(readGatewayConf())?.[1]);
   return Number(parseSettings(name).PORT);
@@ -142,6 +144,7 @@ describe('docker-compose.yml', () => {
       'file_store',
       'gateway',
       'user_api',
+      'valkey',
       'web',
     ]);
     expect(service('worker').profiles).toEqual(['worker']);
@@ -203,7 +206,7 @@ describe('docker-compose.yml', () => {
         checked.push(key);
       }
     }
-    expect(checked.sort()).toEqual(['DATABASE_URL', 'FILE_STORE_URL', 'USER_API_URL']);
+    expect(checked.sort()).toEqual(['DATABASE_URL', 'FILE_STORE_URL', 'REDIS_URL', 'USER_API_URL']);
   });
 
   it('points the API at its backends and database', () => {
@@ -217,6 +220,25 @@ describe('docker-compose.yml', () => {
     expect(decodeURIComponent(database.username)).toBe(db.POSTGRES_USER);
     expect(decodeURIComponent(database.password)).toBe(db.POSTGRES_PASSWORD);
     expect(database.pathname).toBe(`/${db.POSTGRES_DB}`);
+  });
+
+  it('counts the API replicas’ limits in the one valkey, unpublished and kept off disk', () => {
+    const redis = new URL(String(parseSettings('api').REDIS_URL));
+    expect(redis.protocol).toBe('redis:');
+    expect(redis.hostname).toBe('valkey');
+    expect(service('valkey').image).toMatch(/^valkey\/valkey:\d+/);
+    expect(service('valkey').healthcheck?.test).toEqual(['CMD', 'valkey-cli', 'ping']);
+    // Short-lived counts: no snapshot or append-only file, so no volume either.
+    expect(service('valkey').command).toEqual([
+      'valkey-server',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    expect(service('valkey').volumes).toBeUndefined();
+    // The worker takes no requests, so it counts nothing.
+    expect(environmentOf('worker').REDIS_URL).toBeUndefined();
   });
 
   it('hands out audio URLs and allows the origin that browsers actually use', () => {
@@ -252,6 +274,7 @@ describe('docker-compose.yml', () => {
     ]);
     expect(publishedPorts('web')).toEqual([{ host: 80, container: listeningPort('web') }]);
     expect(publishedPorts('db')).toEqual([]);
+    expect(publishedPorts('valkey')).toEqual([]);
   });
 
   describe('gateway', () => {
@@ -345,6 +368,7 @@ describe('docker-compose.yml', () => {
       'db',
       'file_store',
       'user_api',
+      'valkey',
     ]);
   });
 
