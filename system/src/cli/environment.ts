@@ -1,9 +1,10 @@
 // The settings of `pnpm start` and `pnpm dev`, from the environment. One rule for every
 // program: `<PROGRAM>__<SETTING>` sets that program's own setting, by the name the program
 // gives it (API__PORT=9000, FILE_STORE__PORT=8082, WEB__PORT=3000, API__LOG_LEVEL=debug).
-// Two shortcuts: LOG_LEVEL for every program that has one, DATABASE_URL for the API. The
-// names and values are checked by each program's own settings parser when the system starts.
-// API_REPLICAS=N runs N API processes behind nginx (on Postgres), as compose's --scale does.
+// Shortcuts: LOG_LEVEL for every program that has one, DATABASE_URL and REDIS_URL for the API.
+// The names and values are checked by each program's own settings parser when the system
+// starts. API_REPLICAS=N runs N API processes behind nginx (on Postgres), as compose's --scale
+// does; with REDIS_URL they count their limits together.
 import { resolve } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../paths.ts';
 import { isProgramName, PROGRAM_NAMES, type SettingsByProgram } from '../programs.ts';
@@ -52,10 +53,11 @@ export function readLaunchSettings(env: NodeJS.ProcessEnv = process.env): Launch
       settings[program].LOG_LEVEL ??= logLevel;
     }
   }
-  const databaseUrl = env.DATABASE_URL?.trim();
-  if (databaseUrl) {
+  for (const name of ['DATABASE_URL', 'REDIS_URL']) {
+    const value = env[name]?.trim();
+    if (!value) continue;
     settings.api ??= {};
-    settings.api.DATABASE_URL ??= databaseUrl;
+    settings.api[name] ??= value;
   }
 
   const replicas = env.API_REPLICAS?.trim() || '1';
