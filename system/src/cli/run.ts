@@ -113,7 +113,7 @@ function printReady(system: RunningSystem, launch: LaunchSettings, dev: boolean)
     ? `Postgres at ${new URL(databaseUrl).host} (DATABASE_URL)`
     : 'embedded PGlite';
   const redisUrl = launch.settings.api?.REDIS_URL;
-  const replicas = system.apiReplicas.length;
+  const replicaCount = system.apiReplicas.length;
   const line = (name: ProgramName) => {
     const { title, note } = PROGRAMS[name];
     const url = system.programs[name].publicUrl;
@@ -126,9 +126,9 @@ function printReady(system: RunningSystem, launch: LaunchSettings, dev: boolean)
       `all ${NUMBERS[names.length] ?? names.length} programs are healthy after ${seconds} s${dev ? ' (development: sources are watched)' : ''}`,
       ...names.map(line),
       `data: ${system.dataDir}   database: ${database}${redisUrl ? `   limits: Redis at ${new URL(redisUrl).host} (REDIS_URL)` : ''}`,
-      ...(replicas > 1 && !redisUrl
+      ...(replicaCount > 1 && !redisUrl
         ? [
-            `limits: each replica counts its own, so ${replicas} replicas allow ${replicas} times each; REDIS_URL shares them`,
+            `limits: each replica counts its own, so ${replicaCount} replicas allow ${replicaCount} times each; REDIS_URL shares them`,
           ]
         : []),
       dev
