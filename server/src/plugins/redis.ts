@@ -67,7 +67,7 @@ export default fp(
     });
 
     // Connected before the first request where possible, so that it already counts; a Redis
-    // that is down does not hold the start up.
+    // that is down holds the start up for CONNECT_TIMEOUT_MS at most (refused: not at all).
     await once(redis, 'ready', { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) }).catch(() => {});
 
     fastify.decorate('redis', redis);
