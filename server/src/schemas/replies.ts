@@ -19,7 +19,7 @@ const ERROR_REASONS: Record<number, string> = {
   416: 'The requested range lies outside the file',
   417: 'An `Expect` other than `100-continue`',
   422: 'The file could not be checked within its budget, or it claims more sound than it may hold',
-  429: 'Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing',
+  429: 'Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing',
   431: 'The request headers are too large',
   503: 'A service behind the API is unavailable or busy; try again shortly',
 };
