@@ -244,6 +244,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes to the listed sounds (Server-Sent Events)
+         * @description A stream that stays open: one event each time a listed sound is created, renamed, changes processing state (ready, failed, retried), changes otherwise or is deleted, by anyone, on any replica, as soon as the change commits. Each `data:` line is a `SoundEvent` (JSON); reload what it names.
+         *
+         *     Every event has an `id:`; a client that reconnects (EventSource does by itself, after the `retry:` the stream gives) sends the last one in `Last-Event-ID` and is sent everything it missed first. One that missed more than is kept gets a `reset` event: reload everything. The stream starts with an `id:` alone, so even a client that saw no event yet resumes without a gap. A comment line every `EVENTS_HEARTBEAT_MS` keeps idle connections open.
+         *
+         *     Open to anyone: every sound it names is listed. Each address may hold `CLIENT_MAX_EVENT_STREAMS` streams at once (then 429).
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -903,7 +927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -996,7 +1020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1207,7 +1231,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1434,7 +1458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1579,7 +1603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1745,7 +1769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1911,7 +1935,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2077,7 +2101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2243,7 +2267,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2409,7 +2433,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2559,7 +2583,94 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Too many requests from your address (a rate limit, or too many transfers at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received, to resume after it */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream: `text/event-stream`, each `data:` a `SoundEvent` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
