@@ -40,6 +40,16 @@ function editPagesListing(
   return { ...data, pages: data.pages.map((page) => ({ ...page, items: edit(page.items) })) };
 }
 
+/** Whether any cached listing or sound page holds the sound `soundId`. */
+export function isSoundCached(queryClient: QueryClient, soundId: string): boolean {
+  if (queryClient.getQueriesData({ queryKey: soundsKeys.sound(soundId) }).length > 0) return true;
+  return queryClient
+    .getQueriesData<SoundPages>({ queryKey: soundsKeys.lists() })
+    .some(([, data]) =>
+      data?.pages.some((page) => page.items.some((sound) => sound.id === soundId)),
+    );
+}
+
 /** Cancels the fetches of every listing and sound page, then snapshots them. */
 export async function snapshotSounds(queryClient: QueryClient): Promise<SoundCacheSnapshot> {
   await queryClient.cancelQueries({ queryKey: soundsKeys.lists() });

@@ -1,4 +1,4 @@
-import type { Sound, SoundList } from '../lib/api/client.ts';
+import type { Sound, SoundEvent, SoundList } from '../lib/api/client.ts';
 import type { Limits } from '../lib/api/get-limits.ts';
 import type { Me } from '../lib/api/get-me.ts';
 import { DEFAULT_API_URL } from '../lib/api-url.ts';
@@ -29,6 +29,18 @@ export function makeSound(overrides: Partial<Sound> = {}): Sound {
     loudness: null,
     ...overrides,
   };
+}
+
+let eventCounter = 0;
+
+/** A `GET /events` event about `sound`, with the next event id; its state after the change. */
+export function soundEvent(
+  kind: Exclude<SoundEvent['kind'], 'reset'>,
+  sound: Sound,
+  processing: Sound['processing'] | null = kind === 'deleted' ? null : sound.processing,
+): SoundEvent {
+  eventCounter += 1;
+  return { id: eventCounter, kind, soundId: sound.id, userId: sound.userId, processing };
 }
 
 export function soundList(items: Sound[], nextCursor: string | null = null): SoundList {

@@ -1,8 +1,18 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROCESSING_POLL_MS } from '../../features/sounds/api/get-sound.ts';
 import type { Sound } from '../../lib/api/client.ts';
-import { API, makeMe, makeSound, soundList } from '../../testing/fixtures.ts';
+import { liveStream } from '../../testing/fake-event-source.ts';
+import {
+  API,
+  apiError,
+  makeMe,
+  makeSound,
+  makeWaveform,
+  soundEvent,
+  soundList,
+} from '../../testing/fixtures.ts';
 import { setupMockApi } from '../../testing/msw.ts';
 import { renderWithProviders } from '../../testing/render.tsx';
 import { AppRoutes } from '../router.tsx';
@@ -18,7 +28,10 @@ const server = setupMockApi(
     HttpResponse.json(makeMe(Number(request.headers.get('X-User-Id')))),
   ),
   http.get(`${API}/sounds`, () => HttpResponse.json(soundList([]))),
+  http.get(`${API}/sounds/:id/waveform`, () => HttpResponse.json(makeWaveform())),
 );
+
+afterEach(() => vi.useRealTimers());
 
 /** `GET /sounds/:id` as the API answers it: the reason for the uploader's `X-User-Id` only. */
 function serveSound(answer: () => Sound) {
@@ -90,23 +103,107 @@ describe('the sound page of a failed sound', () => {
   });
 });
 
+/** `sound` once processed. */
+function asReady(sound: Sound): Sound {
+  return {
+    ...sound,
+    processing: 'ready',
+    streamUrl: `${API}/sounds/${sound.id}/stream`,
+    waveformUrl: `${API}/sounds/${sound.id}/waveform`,
+  };
+}
+
+describe('the sound page of a sound being processed', () => {
+  it('shows the waveform as soon as the live events say it is ready, without polling', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const fresh = makeSound({ title: 'Fresh' });
+    let current = fresh;
+    const askedBy = serveSound(() => current);
+    renderWithProviders(<AppRoutes />, { route: `/sounds/${fresh.id}`, fakeTimers: true });
+    act(() => liveStream().open());
+    const page = await screen.findByRole('article', { name: /Fresh/ });
+    expect(within(page).getByText('Processing…')).toBeInTheDocument();
+    const asked = askedBy.length;
+
+    await act(async () => vi.advanceTimersByTime(PROCESSING_POLL_MS * 4));
+    expect(askedBy).toHaveLength(asked);
+
+    current = asReady(fresh);
+    act(() => liveStream().emit(soundEvent('processing', current)));
+    expect(await within(page).findByRole('slider', { name: 'Seek in Fresh' })).toBeInTheDocument();
+    expect(within(page).queryByText('Processing…')).not.toBeInTheDocument();
+    expect(askedBy).toHaveLength(asked + 1);
+  });
+
+  it('is polled until it is ready while the live events are down', async () => {
+    const fresh = makeSound({ title: 'Fresh' });
+    let polls = 0;
+    serveSound(() => {
+      polls += 1;
+      return polls < 2 ? fresh : asReady(fresh);
+    });
+    renderWithProviders(<AppRoutes />, { route: `/sounds/${fresh.id}` });
+    act(() => liveStream().fail());
+    const page = await screen.findByRole('article', { name: /Fresh/ });
+    expect(within(page).getByText('Processing…')).toBeInTheDocument();
+    expect(
+      await within(page).findByRole('slider', { name: 'Seek in Fresh' }, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(polls).toBe(2);
+  });
+
+  it('says the sound is gone when it is deleted elsewhere', async () => {
+    const fresh = makeSound({ title: 'Fresh' });
+    let deleted = false;
+    server.use(
+      http.get(`${API}/sounds/:id`, () =>
+        deleted
+          ? HttpResponse.json(apiError(404, 'SOUND_NOT_FOUND'), { status: 404 })
+          : HttpResponse.json(fresh),
+      ),
+    );
+    renderWithProviders(<AppRoutes />, { route: `/sounds/${fresh.id}` });
+    act(() => liveStream().open());
+    await screen.findByRole('article', { name: /Fresh/ });
+
+    deleted = true;
+    act(() => liveStream().emit(soundEvent('deleted', fresh)));
+    expect(await screen.findByRole('heading', { name: 'Sound not found' })).toBeInTheDocument();
+  });
+});
+
 describe('the player waiting for a sound to be prepared', () => {
-  it('asks about it even when no card or page of it is on screen, and can play it once ready', async () => {
+  it('learns from the live events when it is ready, with no card or page of it on screen', async () => {
+    const memo = makeSound({ title: 'Voice memo', contentType: 'audio/amr', userId: 2 });
+    let current = memo;
+    const askedBy = serveSound(() => current);
+    // The home page lists nothing: only the player knows the sound.
+    const { player } = renderWithProviders(<AppRoutes />);
+    act(() => liveStream().open());
+    await screen.findByText(/No sounds yet/);
+    act(() => player.play(memo));
+    const bar = screen.getByRole('region', { name: 'Player' });
+    expect(within(bar).getByRole('status')).toHaveTextContent(
+      'This sound is being prepared for playback.',
+    );
+
+    current = asReady(memo);
+    act(() => liveStream().emit(soundEvent('processing', current)));
+    await waitFor(() => expect(player.audio.src).toBe(`${API}/sounds/${memo.id}/stream`));
+    expect(within(bar).getByRole('status')).toBeEmptyDOMElement();
+    expect(askedBy).toEqual([null]);
+  });
+
+  it('asks about it while the live events are down, even when no card or page of it is on screen, and can play it once ready', async () => {
     const memo = makeSound({ title: 'Voice memo', contentType: 'audio/amr', userId: 2 });
     let polls = 0;
     serveSound(() => {
       polls += 1;
-      return polls < 2
-        ? memo
-        : {
-            ...memo,
-            processing: 'ready',
-            streamUrl: `${API}/sounds/${memo.id}/stream`,
-            waveformUrl: `${API}/sounds/${memo.id}/waveform`,
-          };
+      return polls < 2 ? memo : asReady(memo);
     });
     // The home page lists nothing: only the player knows the sound.
     const { player } = renderWithProviders(<AppRoutes />);
+    act(() => liveStream().fail());
     await screen.findByText(/No sounds yet/);
     act(() => player.play(memo));
     const bar = screen.getByRole('region', { name: 'Player' });

@@ -1,10 +1,11 @@
 import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
+import { useLiveEventsState } from '../../../lib/live-events-provider.tsx';
 import { meKeys, soundsKeys } from '../../../lib/query-keys.ts';
 import { updateCachedSound } from '../../../lib/sound-cache.ts';
 
-/** How often a sound still being processed is asked about. */
+/** How often a sound still being processed is asked about while the live events are down. */
 export const PROCESSING_POLL_MS = 1500;
 
 /**
@@ -25,27 +26,44 @@ export function soundQueryOptions(soundId: string, viewerId: number | null) {
   return queryOptions({
     queryKey: soundsKeys.detail(soundId, viewerId),
     queryFn: ({ signal }) => getSound(soundId, viewerId, signal),
-    // Asked again until processing has ended.
-    refetchInterval: (query) =>
-      query.state.data?.processing === 'pending' ? PROCESSING_POLL_MS : false,
   });
+}
+
+/**
+ * Whether a sound still being processed must be polled: only while the live events are not
+ * open. When they are, the sound's `processing` event says when it ends.
+ */
+function usePollWhileProcessing(): boolean {
+  return useLiveEventsState() !== 'open';
+}
+
+/** Asked again until processing has ended. */
+function untilProcessed(query: { state: { data: Sound | undefined } }) {
+  return query.state.data?.processing === 'pending' ? PROCESSING_POLL_MS : false;
 }
 
 /** One sound, as everyone sees it, kept fresh while it is processed. */
 export function useSound(soundId: string) {
-  return useQuery(soundQueryOptions(soundId, null));
+  const poll = usePollWhileProcessing();
+  return useQuery({
+    ...soundQueryOptions(soundId, null),
+    refetchInterval: poll ? untilProcessed : false,
+  });
 }
 
 /**
- * A listed sound, kept fresh while it is processed: its own `GET /sounds/:id` is polled until
- * it is `ready` or `failed`, and the news is written into every listing that holds it.
+ * A listed sound, kept fresh while it is processed. While the live events are down its own
+ * `GET /sounds/:id` is polled until it is `ready` or `failed`, and the news is written into every
+ * listing that holds it; while they are open, they bring the news into the listings.
  */
 export function useLiveSound(sound: Sound): Sound {
   const queryClient = useQueryClient();
   const pending = sound.processing === 'pending';
+  const poll = usePollWhileProcessing();
   const live = useQuery({
     ...soundQueryOptions(sound.id, null),
-    enabled: pending,
+    enabled: pending && poll,
+    refetchInterval: untilProcessed,
     initialData: sound,
     // The listing's copy is fresh enough to start with; the first poll comes after the interval.
     initialDataUpdatedAt: Date.now(),

@@ -2,6 +2,8 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sound } from '../../../lib/api/client.ts';
+import { useMe } from '../../../lib/api/get-me.ts';
+import { liveStream } from '../../../testing/fake-event-source.ts';
 import { wavesurferInstances } from '../../../testing/fake-wavesurfer.ts';
 import {
   API,
@@ -9,11 +11,13 @@ import {
   makeMe,
   makeSound,
   makeWaveform,
+  soundEvent,
   soundList,
 } from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
 import { UNDO_WINDOW_MS } from '../api/delete-sound.ts';
+import { PROCESSING_POLL_MS } from '../api/get-sound.ts';
 import { SoundsSection } from './sounds-section.tsx';
 
 const ME = 1;
@@ -170,35 +174,442 @@ describe('listening', () => {
     expect(screen.getByText('You have reached the end of the list.')).toBeInTheDocument();
   });
 
-  it('keeps a processing sound up to date until it is ready', async () => {
-    const pending = makeSound({ title: 'Fresh' });
-    serveSounds([pending]);
-    let polls = 0;
+  it.each([
+    ['the browser gave up on them', () => liveStream().fail()],
+    [
+      'the browser is reconnecting',
+      () => {
+        liveStream().open();
+        liveStream().drop();
+      },
+    ],
+  ])(
+    'keeps a processing sound up to date until it is ready while the live events are down (%s)',
+    async (_why, takeDown) => {
+      const pending = makeSound({ title: 'Fresh' });
+      serveSounds([pending]);
+      let polls = 0;
+      server.use(
+        http.get(`${API}/sounds/:id`, () => {
+          polls += 1;
+          return HttpResponse.json(polls < 2 ? pending : asReady(pending));
+        }),
+      );
+      renderSounds();
+      act(takeDown);
+      const card = await screen.findByRole('article', { name: /Fresh/ });
+      expect(within(card).getByText('Processing…')).toBeInTheDocument();
+
+      expect(
+        await within(card).findByRole('slider', { name: 'Seek in Fresh' }, { timeout: 5000 }),
+      ).toBeInTheDocument();
+      expect(within(card).queryByText('Processing…')).not.toBeInTheDocument();
+      expect(polls).toBe(2);
+    },
+  );
+});
+
+/** `sound` once processed. */
+function asReady(sound: Sound): Sound {
+  return {
+    ...sound,
+    processing: 'ready',
+    durationMs: 3000,
+    waveformUrl: `${API}/sounds/${sound.id}/waveform`,
+    streamUrl: `${API}/sounds/${sound.id}/stream`,
+  };
+}
+
+/** The upload panel shows what GET /me says of the storage; a stand-in asks for it. */
+function UploadPanel() {
+  useMe(ME);
+  return null;
+}
+
+describe('live updates', () => {
+  /**
+   * Serves `sounds` as the API would; the test changes the array as another browser's change
+   * would. Keeps the listings and the single sounds asked for.
+   */
+  function serveLive(sounds: Sound[]) {
+    const listings = serveSounds(sounds);
+    const soundsAsked: string[] = [];
     server.use(
-      http.get(`${API}/sounds/:id`, () => {
-        polls += 1;
-        return HttpResponse.json(
-          polls < 2
-            ? pending
-            : {
-                ...pending,
-                processing: 'ready',
-                durationMs: 3000,
-                waveformUrl: `${API}/sounds/${pending.id}/waveform`,
-                streamUrl: `${API}/sounds/${pending.id}/stream`,
-              },
-        );
+      http.get(`${API}/sounds/:id`, ({ params }) => {
+        soundsAsked.push(String(params.id));
+        const sound = sounds.find((each) => each.id === params.id);
+        return sound
+          ? HttpResponse.json(sound)
+          : HttpResponse.json(apiError(404, 'SOUND_NOT_FOUND'), { status: 404 });
       }),
     );
-    renderSounds();
+    return { listings, soundsAsked };
+  }
+
+  /** The live events open as the page loads, as they do in a browser. */
+  function renderLive(options: { userId?: number; fakeTimers?: boolean } = {}) {
+    const rendered = renderSounds(options);
+    act(() => liveStream().open());
+    return rendered;
+  }
+
+  it('shows a sound uploaded elsewhere in the open list, keeping the list on screen meanwhile', async () => {
+    const old = makeSound({ title: 'Old', processing: 'ready' });
+    const sounds = [old];
+    const { listings } = serveLive(sounds);
+    renderLive();
+    await expectTitles(['Old']);
+    const listedBefore = listings.length;
+
+    const fresh = makeSound({ title: 'Just uploaded', userId: 2 });
+    sounds.unshift(fresh);
+    act(() => liveStream().emit(soundEvent('created', fresh)));
+    expect(screen.getByRole('list', { name: 'All sounds' })).toBeInTheDocument();
+    expect(screen.queryByText('Loading sounds…')).not.toBeInTheDocument();
+
+    await expectTitles(['Just uploaded', 'Old']);
+    expect(listings.length).toBe(listedBefore + 1);
+  });
+
+  it('refetches only the listings a new sound belongs in', async () => {
+    const { listings } = serveLive([makeSound({ title: 'By 3', userId: 3, processing: 'ready' })]);
+    renderWithProviders(<SoundsSection userId={3} title="User 3's sounds" level={2} />);
+    act(() => liveStream().open());
+    await expectTitles(['By 3']);
+    const listedBefore = listings.length;
+
+    act(() => liveStream().emit(soundEvent('created', makeSound({ userId: 4 }))));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(listings.length).toBe(listedBefore);
+  });
+
+  it('turns a processing badge into the waveform on its processing event, with no polling while the events flow', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const pending = makeSound({ title: 'Fresh' });
+    const sounds = [pending];
+    const { soundsAsked } = serveLive(sounds);
+    renderLive({ fakeTimers: true });
     const card = await screen.findByRole('article', { name: /Fresh/ });
     expect(within(card).getByText('Processing…')).toBeInTheDocument();
 
-    expect(
-      await within(card).findByRole('slider', { name: 'Seek in Fresh' }, { timeout: 5000 }),
-    ).toBeInTheDocument();
+    await act(async () => vi.advanceTimersByTime(PROCESSING_POLL_MS * 4));
+    expect(soundsAsked).toEqual([]);
+
+    sounds[0] = asReady(pending);
+    act(() => liveStream().emit(soundEvent('processing', sounds[0] as Sound)));
+    expect(await within(card).findByRole('slider', { name: 'Seek in Fresh' })).toBeInTheDocument();
     expect(within(card).queryByText('Processing…')).not.toBeInTheDocument();
-    expect(polls).toBe(2);
+    // The event's one look at the sound, and nothing more.
+    await act(async () => vi.advanceTimersByTime(PROCESSING_POLL_MS * 4));
+    expect(soundsAsked).toEqual([pending.id]);
+  });
+
+  it('renames a listed sound with one look at it, not a new listing', async () => {
+    const sound = makeSound({ title: 'Before', processing: 'ready' });
+    const sounds = [sound];
+    const { listings, soundsAsked } = serveLive(sounds);
+    renderLive();
+    await expectTitles(['Before']);
+    const listedBefore = listings.length;
+
+    sounds[0] = { ...sound, title: 'After' };
+    act(() => liveStream().emit(soundEvent('renamed', sound)));
+    await expectTitles(['After']);
+    expect(soundsAsked).toEqual([sound.id]);
+    expect(listings.length).toBe(listedBefore);
+  });
+
+  it('keeps the newest of two quick changes even when the older answer comes last', async () => {
+    const sound = makeSound({ title: 'First', processing: 'ready' });
+    serveLive([sound]);
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      firstArrived = resolve;
+    });
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let asked = 0;
+    server.use(
+      http.get(`${API}/sounds/:id`, async () => {
+        asked += 1;
+        if (asked === 1) {
+          firstArrived();
+          await firstHeld;
+          return HttpResponse.json({ ...sound, title: 'Second' });
+        }
+        return HttpResponse.json({ ...sound, title: 'Third' });
+      }),
+    );
+    renderLive();
+    await expectTitles(['First']);
+
+    act(() => liveStream().emit(soundEvent('renamed', sound)));
+    await arrived;
+    act(() => liveStream().emit(soundEvent('renamed', sound)));
+    await expectTitles(['Third']);
+    releaseFirst();
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    await expectTitles(['Third']);
+  });
+
+  it('refetches the list when the look at a changed sound fails', async () => {
+    const sound = makeSound({ title: 'Before', processing: 'ready' });
+    const sounds = [sound];
+    const { listings } = serveLive(sounds);
+    server.use(
+      http.get(`${API}/sounds/:id`, () =>
+        HttpResponse.json(apiError(503, 'DATABASE_UNAVAILABLE'), { status: 503 }),
+      ),
+    );
+    renderLive();
+    await expectTitles(['Before']);
+    const listedBefore = listings.length;
+
+    sounds[0] = { ...sound, title: 'After' };
+    act(() => liveStream().emit(soundEvent('renamed', sound)));
+    await expectTitles(['After']);
+    expect(listings.length).toBe(listedBefore + 1);
+  });
+
+  it('refetches a searched list when a sound is renamed: it may no longer match', async () => {
+    const piano = makeSound({ title: 'Piano practice', processing: 'ready' });
+    const sounds = [piano];
+    serveLive(sounds);
+    renderSounds({ route: '/?q=pia' });
+    act(() => liveStream().open());
+    await expectTitles(['Piano practice']);
+
+    sounds[0] = { ...piano, title: 'Rain' };
+    act(() => liveStream().emit(soundEvent('renamed', piano)));
+    expect(await screen.findByText('No sounds match “pia”.')).toBeInTheDocument();
+  });
+
+  /**
+   * From now on each listing is answered with the sounds as they are when it is asked, but only
+   * once released (as a slow server would). Keeps count of the listings asked.
+   */
+  function holdListings(sounds: Sound[]) {
+    const held: Array<() => void> = [];
+    let holding = true;
+    const asked = { count: 0 };
+    server.use(
+      http.get(`${API}/sounds`, async () => {
+        asked.count += 1;
+        const body = soundList([...sounds]);
+        if (holding) await new Promise<void>((resolve) => held.push(resolve));
+        return HttpResponse.json(body);
+      }),
+    );
+    const release = () => {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    };
+    return { asked, release };
+  }
+
+  it('refetches twice, not once per event, for a burst of new sounds', async () => {
+    const sounds = [makeSound({ title: 'Old', processing: 'ready' })];
+    serveLive(sounds);
+    renderLive();
+    await expectTitles(['Old']);
+    const listing = holdListings(sounds);
+
+    const burst = Array.from({ length: 20 }, (_, i) =>
+      makeSound({ title: `New ${i}`, userId: 2, processing: 'ready' }),
+    );
+    for (const sound of burst) {
+      sounds.unshift(sound);
+      act(() => liveStream().emit(soundEvent('created', sound)));
+    }
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(listing.asked.count).toBe(1);
+    listing.release();
+    await expectTitles(sounds.map((sound) => sound.title));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(listing.asked.count).toBe(2);
+  });
+
+  it('does not let a listing asked for before a sound was ready bring its badge back', async () => {
+    const pending = makeSound({ title: 'Fresh' });
+    const sounds = [pending];
+    serveLive(sounds);
+    renderLive();
+    expect(
+      await within(await screen.findByRole('article', { name: /Fresh/ })).findByText('Processing…'),
+    ).toBeInTheDocument();
+    const listing = holdListings(sounds);
+
+    // Another upload: the listing is asked for while Fresh is still processing…
+    const other = makeSound({ title: 'Other', userId: 2, processing: 'ready' });
+    sounds.unshift(other);
+    act(() => liveStream().emit(soundEvent('created', other)));
+    // …and Fresh is ready before that listing lands.
+    sounds[1] = asReady(pending);
+    act(() => liveStream().emit(soundEvent('processing', sounds[1] as Sound)));
+    expect(
+      await screen.findByRole('slider', { name: 'Seek in Fresh' }, { timeout: 2000 }),
+    ).toBeInTheDocument();
+
+    listing.release();
+    await waitFor(() => expect(listing.asked.count).toBe(2));
+    await expectTitles(['Other', 'Fresh']);
+    const card = screen.getByRole('article', { name: /Fresh/ });
+    await waitFor(() => expect(within(card).queryByText('Processing…')).not.toBeInTheDocument());
+    expect(within(card).getByRole('slider', { name: 'Seek in Fresh' })).toBeInTheDocument();
+  });
+
+  it('does not let a listing asked for before a delete bring the sound back', async () => {
+    const [gone, kept] = [
+      makeSound({ title: 'Gone', processing: 'ready' }),
+      makeSound({ title: 'Kept', processing: 'ready' }),
+    ] as [Sound, Sound];
+    const sounds = [gone, kept];
+    serveLive(sounds);
+    renderLive();
+    await expectTitles(['Gone', 'Kept']);
+    const listing = holdListings(sounds);
+
+    const other = makeSound({ title: 'Other', userId: 2, processing: 'ready' });
+    sounds.unshift(other);
+    act(() => liveStream().emit(soundEvent('created', other)));
+    sounds.splice(sounds.indexOf(gone), 1);
+    act(() => liveStream().emit(soundEvent('deleted', gone)));
+    await expectTitles(['Kept']);
+
+    listing.release();
+    await waitFor(() => expect(listing.asked.count).toBe(2));
+    await expectTitles(['Other', 'Kept']);
+  });
+
+  it('lets a "Load more" under way land when an event comes meanwhile', async () => {
+    const [one, two, three] = ['One', 'Two', 'Three'].map((title) =>
+      makeSound({ title, processing: 'ready' }),
+    ) as [Sound, Sound, Sound];
+    const firstPage = [one, two];
+    let releasePage2!: () => void;
+    const page2Held = new Promise<void>((resolve) => {
+      releasePage2 = resolve;
+    });
+    server.use(
+      http.get(`${API}/sounds`, async ({ request }) => {
+        if (new URL(request.url).searchParams.get('cursor') !== 'page-2') {
+          return HttpResponse.json(soundList([...firstPage], 'page-2'));
+        }
+        await page2Held;
+        return HttpResponse.json(soundList([three]));
+      }),
+    );
+    const { user } = renderLive();
+    await expectTitles(['One', 'Two']);
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+
+    firstPage.splice(1, 1);
+    act(() => liveStream().emit(soundEvent('deleted', two)));
+    await expectTitles(['One']);
+    releasePage2();
+    await expectTitles(['One', 'Three']);
+    expect(screen.getByText('You have reached the end of the list.')).toBeInTheDocument();
+  });
+
+  it('refreshes what its uploader is told of their storage when their sound is added, processed or deleted', async () => {
+    const mine = makeSound({ title: 'Mine', userId: ME, processing: 'ready' });
+    const theirs = makeSound({ title: 'Theirs', userId: 2, processing: 'ready' });
+    const sounds = [mine, theirs];
+    serveLive(sounds);
+    const meAsked: string[] = [];
+    server.use(
+      http.get(`${API}/me`, ({ request }) => {
+        meAsked.push(String(request.headers.get('X-User-Id')));
+        return HttpResponse.json(makeMe(ME));
+      }),
+    );
+    renderWithProviders(
+      <>
+        <SoundsSection userId={null} title="All sounds" level={2} />
+        <UploadPanel />
+      </>,
+      { userId: ME },
+    );
+    act(() => liveStream().open());
+    await expectTitles(['Mine', 'Theirs']);
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    const askedBefore = meAsked.length;
+    expect(askedBefore).toBeGreaterThan(0);
+
+    for (const kind of ['created', 'processing', 'deleted', 'renamed', 'updated'] as const) {
+      act(() => liveStream().emit(soundEvent(kind, theirs)));
+    }
+    act(() => liveStream().emit(soundEvent('renamed', mine)));
+    act(() => liveStream().emit(soundEvent('updated', mine)));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(meAsked).toHaveLength(askedBefore);
+
+    for (const kind of ['created', 'processing', 'deleted'] as const) {
+      act(() => liveStream().emit(soundEvent(kind, mine)));
+      await waitFor(() => expect(meAsked.length).toBeGreaterThan(askedBefore));
+      meAsked.length = askedBefore;
+    }
+  });
+
+  it('asks about nothing it does not show', async () => {
+    const { soundsAsked } = serveLive([makeSound({ title: 'Shown', processing: 'ready' })]);
+    renderLive();
+    await expectTitles(['Shown']);
+    act(() => liveStream().emit(soundEvent('processing', makeSound({ processing: 'ready' }))));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(soundsAsked).toEqual([]);
+  });
+
+  it('takes a sound deleted elsewhere out of the list at once', async () => {
+    const [gone, kept] = [makeSound({ title: 'Gone' }), makeSound({ title: 'Kept' })] as [
+      Sound,
+      Sound,
+    ];
+    const sounds = [gone, kept];
+    const { listings } = serveLive(sounds);
+    renderLive();
+    await expectTitles(['Gone', 'Kept']);
+    const listedBefore = listings.length;
+
+    sounds.shift();
+    act(() => liveStream().emit(soundEvent('deleted', gone)));
+    await expectTitles(['Kept']);
+    expect(listings.length).toBe(listedBefore);
+  });
+
+  it('reloads the list when the stream says it missed too much (reset)', async () => {
+    const sounds = [makeSound({ title: 'Before', processing: 'ready' })];
+    const { listings } = serveLive(sounds);
+    renderLive();
+    await expectTitles(['Before']);
+    const listedBefore = listings.length;
+
+    sounds.splice(0, 1, makeSound({ title: 'Meanwhile', processing: 'ready' }));
+    act(() => liveStream().emit({ kind: 'reset' }, 99));
+    await expectTitles(['Meanwhile']);
+    expect(listings.length).toBe(listedBefore + 1);
+  });
+
+  it('reloads the list once when the stream first opens, not when the browser reconnects', async () => {
+    const sounds = [makeSound({ title: 'Loaded first', processing: 'ready' })];
+    const { listings } = serveLive(sounds);
+    renderSounds();
+    await expectTitles(['Loaded first']);
+
+    // Uploaded between the first listing and the stream's opening: no event tells of it.
+    sounds.unshift(makeSound({ title: 'Before the stream', processing: 'ready' }));
+    act(() => liveStream().open());
+    await expectTitles(['Before the stream', 'Loaded first']);
+    expect(listings).toHaveLength(2);
+
+    act(() => {
+      liveStream().drop();
+      liveStream().open();
+    });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(listings).toHaveLength(2);
   });
 });
 
@@ -294,12 +705,12 @@ describe('a sound whose processing failed', () => {
             processingError: viewer === String(ME) ? REASON : null,
           });
         }
-        const answer = state === 'ready' ? ready : { ...failed, processing: 'pending' };
-        state = 'ready';
-        return HttpResponse.json(answer);
+        return HttpResponse.json(state === 'ready' ? ready : { ...failed, processing: 'pending' });
       }),
     );
     const { user } = renderSounds({ userId: ME });
+    // The live events are down: the sound is polled until it is ready.
+    act(() => liveStream().fail());
     const card = await screen.findByRole('article', { name: 'Broken' });
     await user.click(
       await within(card).findByRole('button', { name: 'Try again to process Broken' }),
@@ -313,6 +724,8 @@ describe('a sound whose processing failed', () => {
     await waitFor(() =>
       expect(within(card).getByRole('button', { name: 'Play Broken' })).toHaveFocus(),
     );
+
+    state = 'ready';
     expect(
       await within(card).findByRole('slider', { name: 'Seek in Broken' }, { timeout: 5000 }),
     ).toBeInTheDocument();
