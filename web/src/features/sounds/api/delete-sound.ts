@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
 import { useToasts } from '../../../components/ui/toasts.tsx';
 import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
 import { ApiError, describeApiError } from '../../../lib/api/errors.ts';
@@ -163,6 +163,17 @@ export function useDeleteSound(userId: number | null) {
         ]);
       }
     },
+  });
+}
+
+/**
+ * The ids of the sounds whose delete waits or is in flight: a listing fetched meanwhile (another
+ * sound was uploaded, say) still holds them, and must not show them again.
+ */
+export function useSoundsBeingDeleted(): string[] {
+  return useMutationState({
+    filters: { mutationKey: deleteSoundMutationKey, status: 'pending' },
+    select: (mutation) => (mutation.state.variables as Sound).id,
   });
 }
 

@@ -5,7 +5,7 @@ import { describeApiError } from '../../../lib/api/errors.ts';
 import { usePlayer } from '../../../lib/player/player-provider.tsx';
 import type { SoundListFilter } from '../../../lib/query-keys.ts';
 import { useAuthenticatedUserId } from '../../../lib/session.tsx';
-import { useDeleteSound } from '../api/delete-sound.ts';
+import { useDeleteSound, useSoundsBeingDeleted } from '../api/delete-sound.ts';
 import { useSounds } from '../api/get-sounds.ts';
 import { SoundCard } from './sound-card.tsx';
 
@@ -24,11 +24,12 @@ export function SoundList({ filter, label, empty, headingLevel }: SoundListProps
   const sounds = useSounds(filter);
   const player = usePlayer();
   const deletion = useDeleteSound(viewerId);
+  const deleting = useSoundsBeingDeleted();
   const queueId = JSON.stringify(filter);
-  const items = useMemo(
-    () => sounds.data?.pages.flatMap((page) => page.items) ?? [],
-    [sounds.data],
-  );
+  const items = useMemo(() => {
+    const listed = sounds.data?.pages.flatMap((page) => page.items) ?? [];
+    return deleting.length === 0 ? listed : listed.filter((sound) => !deleting.includes(sound.id));
+  }, [sounds.data, deleting]);
 
   // The cards render in a deferred pass that yields to the browser between slices, so a page
   // of them never blocks the main thread in one long task.

@@ -1,6 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Sound } from '../../../lib/api/client.ts';
 import { useMe } from '../../../lib/api/get-me.ts';
 import { liveStream } from '../../../testing/fake-event-source.ts';
@@ -16,7 +16,7 @@ import {
 } from '../../../testing/fixtures.ts';
 import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
-import { UNDO_WINDOW_MS } from '../api/delete-sound.ts';
+import { UNDO_WINDOW_MS, undoDelete } from '../api/delete-sound.ts';
 import { PROCESSING_POLL_MS } from '../api/get-sound.ts';
 import { SoundsSection } from './sounds-section.tsx';
 
@@ -610,6 +610,31 @@ describe('live updates', () => {
     });
     await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
     expect(listings).toHaveLength(2);
+  });
+
+  it('keeps a sound whose delete waits out of a list refetched meanwhile', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const mine = makeSound({ title: 'Mine', userId: ME, processing: 'ready' });
+    const sounds = [mine];
+    const { listings } = serveLive(sounds);
+    const { user } = renderLive({ userId: ME, fakeTimers: true });
+    await user.click(await screen.findByRole('button', { name: 'Delete Mine' }));
+    // Even when an assertion fails, no delete outlives this test.
+    onTestFinished(() => {
+      undoDelete(mine.id);
+    });
+    await waitFor(() => expect(screen.queryByRole('article', { name: 'Mine' })).toBeNull());
+    const listedBefore = listings.length;
+
+    // Someone uploads while the delete can still be undone: the server still lists "Mine".
+    const theirs = makeSound({ title: 'Theirs', userId: 2, processing: 'ready' });
+    sounds.unshift(theirs);
+    act(() => liveStream().emit(soundEvent('created', theirs)));
+    await waitFor(() => expect(listings.length).toBe(listedBefore + 1));
+    await expectTitles(['Theirs']);
+
+    await user.click(within(notifications()).getByRole('button', { name: 'Undo deleting “Mine”' }));
+    await expectTitles(['Theirs', 'Mine']);
   });
 });
 
