@@ -40,8 +40,8 @@ function searchesOf(userId: number) {
 export function createSoundEventsCache(queryClient: QueryClient) {
   // Per sound, the event whose fetch started last: an older answer that lands later is dropped.
   const newestFetch = new Map<string, number>();
-  // One refetch of the listings at a time: the uploaders whose sounds were added meanwhile wait
-  // for the next. A burst of events (a reconnect's replay) then costs two refetches, not one
+  // One refetch of the listings at a time: the uploaders whose sounds changed meanwhile wait for
+  // the next. A burst of events (a reconnect's replay) then costs two refetches, not one
   // each, and events faster than a refetch cannot cancel each one before it lands.
   const waitingUploaders = new Set<number>();
   let refetching = false;
@@ -58,16 +58,17 @@ export function createSoundEventsCache(queryClient: QueryClient) {
   async function refetchWaitingListings() {
     while (waitingUploaders.size > 0) {
       const listings = listingsOf(new Set(waitingUploaders));
-      // One being fetched began before the change (or is a "Load more"): it lands, uncancelled,
-      // and is asked again.
-      if (queryClient.isFetching(listings) === 0) waitingUploaders.clear();
+      // One on screen being fetched began before the change (or is a "Load more"): it lands,
+      // uncancelled, and is asked again. (Only those on screen are waited for: only they count.)
+      if (queryClient.isFetching({ ...listings, type: 'active' }) === 0) waitingUploaders.clear();
       await queryClient.invalidateQueries(listings, { cancelRefetch: false });
     }
   }
 
   /** A listing asked for before a change written into the cache may land after it, and undo it. */
   function refetchListingsInFlight(userId: number) {
-    if (queryClient.isFetching(listingsOf(new Set([userId]))) > 0) refetchListingsOf(userId);
+    const listings = { ...listingsOf(new Set([userId])), type: 'active' as const };
+    if (queryClient.isFetching(listings) > 0) refetchListingsOf(userId);
   }
 
   async function refresh(event: SoundChanged) {
