@@ -3,10 +3,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventSources, FakeEventSource, liveStream } from '../testing/fake-event-source.ts';
 import { API } from '../testing/fixtures.ts';
 import type { SoundEvent } from './api/client.ts';
-import { connectLiveEvents, type LiveEventsState, REOPEN_AFTER_MS } from './live-events.ts';
+import {
+  connectLiveEvents,
+  HIDDEN_RELEASE_MS,
+  type LiveEventsState,
+  REOPEN_AFTER_MS,
+} from './live-events.ts';
 import { LiveEventsProvider, useLiveEventsState } from './live-events-provider.tsx';
 
+/** Every connection a test made, closed after it (each listens to the document). */
+const closers: Array<() => void> = [];
 afterEach(() => {
+  for (const close of closers.splice(0)) close();
+  vi.restoreAllMocks();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
@@ -21,6 +30,7 @@ function connect() {
     onEvent: (event) => told.events.push(event),
     onState: (state) => told.states.push(state),
   });
+  closers.push(close);
   return { told, close };
 }
 
@@ -76,6 +86,35 @@ describe('the live events connection', () => {
     expect(told.states.at(-1)).toBe('connecting');
     liveStream().open();
     // A new EventSource has no last event id: what happened meanwhile is unknown.
+    expect(told.starts).toBe(2);
+  });
+
+  it('lets a tab hidden for a while give its connection back, and starts over when shown', () => {
+    vi.useFakeTimers();
+    const { told } = connect();
+    liveStream().open();
+    const first = liveStream();
+    const setVisibility = (state: DocumentVisibilityState) => {
+      vi.spyOn(document, 'visibilityState', 'get').mockReturnValue(state);
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+
+    // Hidden briefly (a glance at another tab): the stream stays.
+    setVisibility('hidden');
+    vi.advanceTimersByTime(HIDDEN_RELEASE_MS - 1);
+    setVisibility('visible');
+    vi.advanceTimersByTime(HIDDEN_RELEASE_MS);
+    expect(first.readyState).toBe(FakeEventSource.OPEN);
+
+    setVisibility('hidden');
+    vi.advanceTimersByTime(HIDDEN_RELEASE_MS);
+    expect(first.readyState).toBe(FakeEventSource.CLOSED);
+    expect(told.states.at(-1)).toBe('closed');
+
+    setVisibility('visible');
+    expect(eventSources).toHaveLength(2);
+    liveStream().open();
+    // What happened while it was closed is unknown: reload.
     expect(told.starts).toBe(2);
   });
 

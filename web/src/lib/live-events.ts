@@ -23,31 +23,59 @@ export interface LiveEventsListener {
  */
 export const REOPEN_AFTER_MS = 30_000;
 
+/**
+ * How long a hidden tab keeps its stream. Over HTTP/1.1 a browser opens at most six connections
+ * to one host, and every stream holds one for good: six tabs left open in the background would
+ * leave none for the seventh tab's requests. A tab shown again opens a new stream, which reloads
+ * what it shows (`onStart`).
+ */
+export const HIDDEN_RELEASE_MS = 60_000;
+
 /** Opens `GET /events` at `url` (one EventSource) and tells `listener`; returns the closer. */
 export function connectLiveEvents(url: string, listener: LiveEventsListener): () => void {
   if (typeof EventSource === 'undefined') {
     listener.onState('closed');
     return () => {};
   }
-  let source: EventSource;
+  let source: EventSource | undefined;
   let reopen: ReturnType<typeof setTimeout> | undefined;
+  let release: ReturnType<typeof setTimeout> | undefined;
+
+  function close() {
+    clearTimeout(reopen);
+    source?.close();
+    source = undefined;
+  }
+
+  function onVisibilityChange() {
+    clearTimeout(release);
+    if (document.visibilityState === 'hidden') {
+      release = setTimeout(() => {
+        close();
+        listener.onState('closed');
+      }, HIDDEN_RELEASE_MS);
+    } else if (!source) {
+      open();
+    }
+  }
 
   function open() {
     let started = false;
-    source = new EventSource(url);
+    const stream = new EventSource(url);
+    source = stream;
     listener.onState('connecting');
-    source.addEventListener('open', () => {
+    stream.addEventListener('open', () => {
       listener.onState('open');
       if (started) return;
       started = true;
       listener.onStart();
     });
-    source.addEventListener('message', (message) => {
+    stream.addEventListener('message', (message) => {
       const event = parseEvent(message.data);
       if (event) listener.onEvent(event);
     });
-    source.addEventListener('error', () => {
-      if (source.readyState !== EventSource.CLOSED) {
+    stream.addEventListener('error', () => {
+      if (stream.readyState !== EventSource.CLOSED) {
         listener.onState('connecting');
         return;
       }
@@ -58,9 +86,11 @@ export function connectLiveEvents(url: string, listener: LiveEventsListener): ()
   }
 
   open();
+  document.addEventListener('visibilitychange', onVisibilityChange);
   return () => {
-    clearTimeout(reopen);
-    source.close();
+    document.removeEventListener('visibilitychange', onVisibilityChange);
+    clearTimeout(release);
+    close();
   };
 }
 
