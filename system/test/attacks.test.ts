@@ -179,7 +179,10 @@ describe('uploads built to be slow or large to parse', () => {
       );
       // Valid audio (its tags skipped), or refused as over the check's budget: never an outage.
       expect([201, 422]).toContain(response.status);
-      expect(slowest).toBeLessThan(500);
+      // The parsers this replaced held the event loop for seconds to minutes on these files;
+      // moving 40 MB through a 2-core machine busy with other tests costs /health up to about
+      // half a second on its own (524 ms seen in CI), hence a second.
+      expect(slowest).toBeLessThan(1_000);
     },
     60_000,
   );
