@@ -38,8 +38,8 @@ test('the home page scores at least 95 in accessibility, best practices and SEO,
   nginxUrl,
   apiUrl,
 }, testInfo) => {
-  // The journeys' last uploads are still being processed (ffmpeg, and cards that poll until
-  // ready): the audit is of the page, not of the machine finishing that work.
+  // The journeys' last uploads are still being processed (ffmpeg, and the refetches their
+  // events cause): the audit is of the page, not of the machine finishing that work.
   await processingDone(apiUrl);
   const chrome = await chromeLauncher.launch({
     chromePath: CHROMIUM_PATH,
