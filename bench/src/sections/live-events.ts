@@ -23,14 +23,10 @@ export async function runLiveEventsSection(context: BenchContext): Promise<Secti
   const api = system.programs.api.pid;
   const listingUrl = `${system.urls.apiAlone}/sounds?limit=${plan.listingPageSize}`;
 
-  /** The API's RSS while quiet, then the listing under load: the RSS it resolves to. */
-  const measure = async (label: string) => {
-    const rss = statusMiB(api, 'VmRSS');
-    const load = await runLoad({
-      url: listingUrl,
-      connections: plan.loadConnections,
-      seconds: plan.loadSeconds,
-    });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+  const listing = () =>
+    runLoad({ url: listingUrl, connections: plan.loadConnections, seconds: plan.loadSeconds });
+  const row = (label: string, rss: number, load: Awaited<ReturnType<typeof listing>>) =>
     rows.push([
       label,
       fixed(rss, 1),
@@ -39,27 +35,22 @@ export async function runLiveEventsSection(context: BenchContext): Promise<Secti
       fixed(load.p99Ms, 1),
       load.errors + load.non2xx,
     ]);
-    return rss;
-  };
 
   let streams: IdleStream[] = [];
   try {
-    // One unreported load first: the heap grows to what the listing needs before anything is
-    // compared.
-    await runLoad({
-      url: listingUrl,
-      connections: plan.loadConnections,
-      seconds: plan.loadSeconds,
-    });
-    const before = await measure('before');
+    // The memory first, with nothing else going on: a listing load before it would leave the
+    // heap grown, and the streams would fit in what it left unused.
+    await settle();
+    const rssBefore = statusMiB(api, 'VmRSS');
     streams = await openIdleStreams(system.urls.apiAlone, count);
-    // Let the connections settle (buffers allocated, nothing in flight).
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const during = await measure(`with ${count} idle streams`);
+    await settle();
+    const rssWith = statusMiB(api, 'VmRSS');
     notes.push(
-      `The API's RSS grew ${fixed(during - before, 1)} MiB with the streams open: ${fixed(((during - before) * 1024) / count, 1)} KiB per stream (each read while the API was quiet, before its listing load).`,
+      `The API's RSS grew ${fixed(rssWith - rssBefore, 1)} MiB when the ${count} streams opened: ${fixed(((rssWith - rssBefore) * 1024) / count, 1)} KiB per stream (read while the API was otherwise quiet).`,
     );
-
+    // One unreported load first (JIT, pools), then the listing beside the open streams.
+    await listing();
+    const during = await listing();
     // One change, and the time until every stream has it.
     const began = performance.now();
     const response = await uploadWav(`${system.urls.api}/sounds`, {
@@ -73,6 +64,13 @@ export async function runLiveEventsSection(context: BenchContext): Promise<Secti
     notes.push(
       `One upload's \`created\` event reached all ${count} streams: p50 ${fixed(percentile(arrivals, 50), 0)} ms, max ${fixed(Math.max(...arrivals), 0)} ms after the upload began (its 201 came at ${fixed(answeredMs, 0)} ms; the event is sent when the publishing transaction commits).`,
     );
+    for (const stream of streams) stream.socket.destroy();
+    streams = [];
+    await settle();
+    // The same listing once they are gone.
+    const without = await listing();
+    row('no stream open', rssBefore, without);
+    row(`${count} idle streams open`, rssWith, during);
   } catch (error) {
     rows.push(['', errorCell(error), '', '', '', 1]);
   } finally {
