@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { PNG_BYTES, wavHeader } from '@cloud-sound/server/testing/audio';
 import type { Program } from '@cloud-sound/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,40 @@ describe('an upload refused before its body is read', () => {
       },
     );
   }
+
+  it('keeps the connection of a client that sent `Connection: close` until its body is in, then closes it', async () => {
+    // A client that asked to close (as raw HTTP clients and the fuzz suite do) made Node close
+    // right after the answer, resetting the connection under the rest of the body: the answer,
+    // already sent, was lost whenever the reset reached the client before it read it.
+    const { type, body } = multipart(PNG_BYTES, 2 * MiB);
+    const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+    let received = '';
+    let failed: Error | undefined;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', (error) => {
+      failed = error;
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /sounds HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-User-Id: abc\r\n` +
+        `Content-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.subarray(0, 64 * KiB));
+    // The answer comes while most of the body is still to be sent.
+    await expect.poll(() => received).toContain('\r\n\r\n');
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise<void>((resolve, reject) =>
+      socket.write(body.subarray(64 * KiB), (error) => (error ? reject(error) : resolve())),
+    );
+    // All of it was taken; then the API closed, as asked, without a reset.
+    await closed;
+    expect(failed).toBeUndefined();
+    expect(received).toContain('"code":"INVALID_USER_ID"');
+  });
 
   it('leaves the API answering, with nothing stored but the one valid sound', async () => {
     expect((await fetch(`${api.url}/health`)).status).toBe(200);

@@ -17,10 +17,19 @@ export default fp(
     fastify.addHook('onSend', async (request, reply) => {
       const body = request.raw;
       if (!body.complete && !body.destroyed) {
-        // Fastify asks for `Connection: close` after a body it could not parse; Node would
-        // then close (and reset) the socket right after the answer.
+        // Node closes the socket right after the answer (and so resets it, the body still
+        // coming) whenever the answer says `Connection: close`: when Fastify asks for it after
+        // a body it could not parse, and when the client asked for it. The answer keeps the
+        // connection; once the body has been read to its end, a client that asked to close is
+        // closed on.
         reply.removeHeader('connection');
-        discardRestOfBody(body, { timeoutMs: LINGER_TIMEOUT_MS, maxBytes: LINGER_MAX_BYTES });
+        reply.raw.shouldKeepAlive = true;
+        const clientAskedToClose = /\bclose\b/i.test(request.headers.connection ?? '');
+        discardRestOfBody(body, {
+          timeoutMs: LINGER_TIMEOUT_MS,
+          maxBytes: LINGER_MAX_BYTES,
+          onEnd: clientAskedToClose ? () => body.socket.end() : () => {},
+        });
       }
     });
   },
@@ -29,7 +38,7 @@ export default fp(
 
 function discardRestOfBody(
   body: IncomingMessage,
-  limits: { timeoutMs: number; maxBytes: number },
+  limits: { timeoutMs: number; maxBytes: number; onEnd: () => void },
 ): void {
   // Whoever was reading it (the multipart parser) has given up on it.
   body.unpipe();
@@ -45,14 +54,18 @@ function discardRestOfBody(
     discarded += chunk.length;
     if (discarded > limits.maxBytes) giveUp();
   };
+  const ended = () => {
+    stop();
+    limits.onEnd();
+  };
   function stop() {
     clearTimeout(timer);
     body.off('data', count);
-    body.off('end', stop);
+    body.off('end', ended);
     body.off('close', stop);
   }
   body.on('data', count);
-  body.once('end', stop);
+  body.once('end', ended);
   body.once('close', stop);
   body.resume();
 }
