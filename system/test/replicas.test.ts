@@ -474,8 +474,9 @@ describe('the gateway', () => {
       stalled.push(socket);
     }
     try {
-      // Past the first burst (the gateway filling 200 connections' buffers): clients that stay.
-      await sleep(3_000);
+      // Past the first burst (the gateway filling 200 connections' buffers, 100 MB from
+      // file_store): clients that stay. In CI, 3 s left the first playback 2.5–5.1 s behind it.
+      await sleep(6_000);
       // Meanwhile another client plays, uploads and lists, over and over: every answer comes.
       const answers: Array<{ what: string; status: number; ms: number }> = [];
       const timed = async (
