@@ -91,7 +91,10 @@ export function serverOptions(
     // HEAD is answered where the document says so (a sound's files), not on every GET.
     exposeHeadRoutes: false,
     // Requests refused before any route sees them still get our error shape.
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler({
+      timeoutMs: config.LINGER_TIMEOUT_MS,
+      maxBytes: config.LINGER_MAX_BYTES,
+    }),
     frameworkErrors,
     forceCloseConnections: 'idle',
   };
