@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { composeRoutes } from './compose-routes.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { MAX_ID_BYTES } from './file-id.ts';
@@ -28,7 +29,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Validation stays with Fastify's default (Ajv): TypeBox's own compiler cannot handle the
-  // wildcard's property name "*" (it builds /^*$/), and there is no JSON body to be strict about.
+  // wildcard's property name "*" (it builds /^*$/). The one JSON body, POST /compose's, is
+  // checked strictly by TypeBox on that route alone.
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
@@ -59,6 +61,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(uploadRoutes, { storage, maxFileBytes: config.MAX_FILE_BYTES });
   await app.register(listRoutes, { storage });
   await app.register(fileRoutes, { storage });
+  await app.register(composeRoutes, { storage, maxFileBytes: config.MAX_FILE_BYTES });
 
   return app;
 }

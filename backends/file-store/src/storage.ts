@@ -39,6 +39,13 @@ export interface ListedFile {
 export interface FileStorage {
   /** Streams `source` to a temp file and renames it over the old one only once complete. */
   writeFile(id: string, source: Readable | AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Writes the files of `sourceIds`, in order, one after the other into `id`'s file (replacing
+   * it as writeFile does) and resolves to its size. The sources stay. Rejects with SourceNotFound
+   * or ComposedTooLarge, writing nothing, when a source is missing or the whole would pass
+   * `maxBytes`. `id` may be one of the sources: every source is read before the file is replaced.
+   */
+  composeFile(id: string, sourceIds: string[], maxBytes: number): Promise<number>;
   /** Opens the file for reading, or returns null when no file has this id. */
   openFile(id: string): Promise<StoredFile | null>;
   /** Returns false when no file has this id. */
@@ -52,11 +59,12 @@ export interface FileStorage {
 
 /**
  * Files live in DATA_DIR/files/<sha256 of the id>, so no id can name a path outside it, and
- * uploads in progress in DATA_DIR/tmp/ (same file system, so the final rename is atomic).
- * Each file's id is kept beside it in DATA_DIR/ids/<the same name>, written before the file
- * is renamed into place, so every listed file can say its id. Opening removes temp files that
- * a crash or kill left behind. (A crash between the id and the file, or between deleting the
- * file and its id, leaves an id without a file: never listed, and reused by the next write.)
+ * uploads and composes in progress in DATA_DIR/tmp/ (same file system, so the final rename
+ * is atomic). Each file's id is kept beside it in DATA_DIR/ids/<the same name>, written before
+ * the file is renamed into place, so every listed file can say its id. Opening removes temp
+ * files that a crash or kill left behind. (A crash between the id and the file, or between
+ * deleting the file and its id, leaves an id without a file: never listed, and reused by the
+ * next write.)
  */
 export async function openFileStorage(
   dataDir: string,
@@ -99,49 +107,88 @@ export async function openFileStorage(
     }
   }
 
+  /**
+   * Streams `source` to a temp file and renames it over `id`'s file only once complete;
+   * resolves to the number of bytes written. On any failure the temp file goes.
+   */
+  async function writeThenRename(
+    id: string,
+    source: Readable | AsyncIterable<Uint8Array>,
+  ): Promise<number> {
+    const tempPath = join(tempDir, `${randomUUID()}.upload`);
+    try {
+      // flush: the data reaches the disk before the rename makes it visible, so a crash
+      // cannot leave a renamed but empty file.
+      const output = createWriteStream(tempPath, { flags: 'wx', flush: true });
+      await pipeline(source, output);
+      const name = fileNameForId(id);
+      await oneAtATime(name, async () => {
+        await recordId(id, name);
+        await rename(tempPath, join(filesDir, name));
+      });
+      return output.bytesWritten;
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+  }
+
+  async function openFile(id: string): Promise<StoredFile | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(pathForId(id), 'r');
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+    try {
+      // Size and dates come from the open descriptor, so they describe exactly the bytes
+      // we will stream even if the file is replaced meanwhile.
+      const stats = await handle.stat({ bigint: true });
+      return {
+        handle,
+        size: Number(stats.size),
+        modifiedAt: new Date(Number(stats.mtimeMs)),
+        etag: `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}"`,
+      };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The bytes of the files of `sourceIds`, one file after the other, each opened only when its
+   * turn comes (10,000 sources never hold 10,000 descriptors). A missing source, or one that
+   * would take the total past `maxBytes`, fails the stream before any of its bytes are read.
+   */
+  async function* concatenation(sourceIds: string[], maxBytes: number) {
+    let total = 0;
+    for (const sourceId of sourceIds) {
+      const file = await openFile(sourceId);
+      if (!file) throw new SourceNotFound(sourceId);
+      total += file.size;
+      if (total > maxBytes) {
+        await file.handle.close();
+        throw new ComposedTooLarge(maxBytes);
+      }
+      // The stream closes the descriptor at its end, or when a failed write destroys it.
+      // Large reads: fewer chunks for a multi-gigabyte copy.
+      yield* file.handle.createReadStream({ highWaterMark: COPY_CHUNK_BYTES });
+    }
+  }
+
   return {
     removedTempFiles,
 
     async writeFile(id, source) {
-      const tempPath = join(tempDir, `${randomUUID()}.upload`);
-      try {
-        // flush: the data reaches the disk before the rename makes it visible, so a crash
-        // cannot leave a renamed but empty file.
-        await pipeline(source, createWriteStream(tempPath, { flags: 'wx', flush: true }));
-        const name = fileNameForId(id);
-        await oneAtATime(name, async () => {
-          await recordId(id, name);
-          await rename(tempPath, join(filesDir, name));
-        });
-      } catch (error) {
-        await rm(tempPath, { force: true });
-        throw error;
-      }
+      await writeThenRename(id, source);
     },
 
-    async openFile(id) {
-      let handle: FileHandle;
-      try {
-        handle = await open(pathForId(id), 'r');
-      } catch (error) {
-        if (isNotFound(error)) return null;
-        throw error;
-      }
-      try {
-        // Size and dates come from the open descriptor, so they describe exactly the bytes
-        // we will stream even if the file is replaced meanwhile.
-        const stats = await handle.stat({ bigint: true });
-        return {
-          handle,
-          size: Number(stats.size),
-          modifiedAt: new Date(Number(stats.mtimeMs)),
-          etag: `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}"`,
-        };
-      } catch (error) {
-        await handle.close();
-        throw error;
-      }
-    },
+    composeFile: (id, sourceIds, maxBytes) =>
+      writeThenRename(id, concatenation(sourceIds, maxBytes)),
+
+    openFile,
 
     async deleteFile(id) {
       const name = fileNameForId(id);
@@ -169,6 +216,30 @@ export async function openFileStorage(
 }
 
 const STORED_NAME = /^[0-9a-f]{64}$/;
+
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
+/** composeFile: one of the sources does not exist. */
+export class SourceNotFound extends Error {
+  override name = 'SourceNotFound';
+  readonly sourceId: string;
+
+  constructor(sourceId: string) {
+    super(`No source file with id ${JSON.stringify(sourceId)}`);
+    this.sourceId = sourceId;
+  }
+}
+
+/** composeFile: the sources together are larger than allowed. */
+export class ComposedTooLarge extends Error {
+  override name = 'ComposedTooLarge';
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super(`The composed file would be over ${maxBytes} bytes`);
+    this.maxBytes = maxBytes;
+  }
+}
 
 /** A fixed-length, path-safe name for any id (including "..", "/" or NUL). */
 export function fileNameForId(id: string): string {

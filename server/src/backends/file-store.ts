@@ -29,9 +29,10 @@ export interface StoredFileEntry {
 }
 
 /**
- * Where sound files live. Everything the API does with stored bytes goes through these three
- * functions, so an S3-style object store could replace file_store without touching a route.
- * (The fourth, the listing, is for the consistency audit only.)
+ * Where sound files live. Everything the API does with stored bytes goes through these
+ * functions (store, open, delete, and compose for resumable uploads, like GCS's compose or S3's
+ * multipart completion), so an object store could replace file_store without touching a route.
+ * (The listing is for the consistency audit only.)
  */
 export interface FileStore {
   /** Streams `source` to the store under `key`; rejects (and stores nothing) on any failure. */
@@ -43,6 +44,13 @@ export interface FileStore {
   ): Promise<OpenedFile>;
   /** Deletes the file; a file that is already gone counts as deleted. */
   deleteSoundFile(key: string): Promise<void>;
+  /**
+   * Has the store join the files of `sourceKeys`, in order, into one file under `key` (replacing
+   * any file there at once, never in part) and resolves to its size; the sources stay for the
+   * caller to delete. The bytes never leave file_store, which answers once the copy is on disk.
+   * A missing source rejects with a plain Error naming it: the store lost what we stored.
+   */
+  composeSoundFile(key: string, sourceKeys: string[]): Promise<number>;
   /** Where ffmpeg and ffprobe read the file (by HTTP, with Range). */
   readUrl(key: string): string;
   /**
@@ -194,6 +202,43 @@ export function createFileStore(
       await expectStatus(response, 200, 204, 404);
     },
 
+    async composeSoundFile(key, sourceKeys) {
+      // A transfer's worth of disk work on file_store's side: it takes an upload slot, so
+      // joins and uploads together never hold more connections than uploads alone may.
+      const release = await takeSlot(uploadSlots);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await transfers.request({
+          method: 'POST',
+          path: '/compose',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: key, sources: sourceKeys }),
+          headersTimeout: COMPOSE_HEADERS_TIMEOUT_MS,
+        });
+      } catch (cause) {
+        throw unavailable(cause);
+      } finally {
+        release();
+      }
+      if (response.statusCode === 404) {
+        const reply = ((await response.body.json().catch(() => null)) ?? {}) as ErrorReply;
+        if (reply.code === 'SOURCE_NOT_FOUND') {
+          throw new Error(`Cannot compose ${JSON.stringify(key)} in file_store: ${reply.message}`);
+        }
+      }
+      if (response.statusCode !== 201) await expectStatus(response, 201);
+      let size: unknown;
+      try {
+        ({ size } = (await response.body.json()) as { size?: unknown });
+      } catch (cause) {
+        throw unavailable(cause);
+      }
+      if (!Number.isSafeInteger(size)) {
+        throw unavailable(new Error('file_store answered a compose without its size'));
+      }
+      return size as number;
+    },
+
     readUrl: (key) => fileStoreBase + filePath(key),
 
     gatewayPath: (key) => GATEWAY_FILE_STORE_PREFIX + filePath(key),
@@ -252,6 +297,18 @@ export function createFileStore(
     const deadline = callDeadline(timeouts);
     return signal ? AbortSignal.any([signal, deadline]) : deadline;
   }
+}
+
+/**
+ * file_store answers a compose only once the whole copy is on its disk: seconds for 4 GiB on a
+ * plain disk, far longer on a slow or busy one. The usual headers timeout would cut it.
+ */
+const COMPOSE_HEADERS_TIMEOUT_MS = 10 * 60_000;
+
+/** The fields of file_store's JSON error body that the client reads. */
+interface ErrorReply {
+  code?: string;
+  message?: string;
 }
 
 /** file_store's name for the file of `key` (the SHA-256 of the key in hex), as its listing gives. */
