@@ -30,10 +30,12 @@ import redis from './plugins/redis.ts';
 import security from './plugins/security.ts';
 import soundsService from './plugins/sounds.ts';
 import uploadCheck from './plugins/upload-check.ts';
+import resumableUploads from './plugins/uploads.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { limitsRoutes } from './routes/limits.ts';
 import { soundRoutes } from './routes/sounds.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
 registerAjvFormats();
@@ -143,6 +145,7 @@ export async function buildApp(
   await app.register(auth);
   await app.register(processing);
   await app.register(soundsService);
+  await app.register(resumableUploads);
   await app.register(events);
   // Last before the routes: every plugin that documents routes (auth, limits, errors) has
   // added its onRoute hook by now, and the document sees what they add.
@@ -152,6 +155,7 @@ export async function buildApp(
   await app.register(limitsRoutes);
   await app.register(userRoutes);
   await app.register(soundRoutes);
+  await app.register(uploadRoutes);
   await app.register(eventsRoutes);
   return app;
 }

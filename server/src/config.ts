@@ -33,7 +33,14 @@ const ConfigSchema = Type.Object({
   }),
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
   /** Bytes one user's sounds may take in file_store: originals, renditions and waveforms. */
-  USER_STORAGE_BYTES: Type.Integer({ minimum: 1, default: 2 * 1024 * 1024 * 1024 }),
+  USER_STORAGE_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024 * 1024 }),
+  /** The largest resumable upload (tus, `/uploads`); multipart stays at MAX_UPLOAD_BYTES. */
+  RESUMABLE_MAX_BYTES: Type.Integer({ minimum: 1, default: 4 * 1024 * 1024 * 1024 }),
+  /** An unfinished resumable upload expires this long after its creation; the reaper removes it. */
+  RESUMABLE_EXPIRY_MS: Type.Integer({ minimum: 1_000, default: 24 * 60 * 60 * 1000 }),
+  /** Unfinished resumable uploads one user may have, and their bytes (announced lengths) in all. */
+  USER_UNFINISHED_UPLOADS: Type.Integer({ minimum: 1, default: 10 }),
+  USER_UNFINISHED_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 8 * 1024 * 1024 * 1024 }),
   /** Sounds one user may have waiting for processing; more uploads wait (429). */
   USER_PENDING_SOUNDS: Type.Integer({ minimum: 1, default: 100 }),
   /** An `uploading` or `deleting` row idle this long counts as abandoned and is reaped. */

@@ -155,11 +155,12 @@ describe('rate limits', () => {
         .filter(([, operation]) => '429' in operation.responses)
         .map(([method]) => `${method} ${path}`),
     );
-    // Registering and uploading (rate limits), anything that checks a user id (failed
+    // Registering and uploading (rate limits; resumable uploads too), anything that checks a user id (failed
     // identity checks), a sound's files (concurrent transfers per address) and event streams
     // (open at once per address).
     expect(limited.sort()).toEqual([
       'delete /sounds/{id}',
+      'delete /uploads/{id}',
       'get /events',
       'get /me',
       'get /sounds/{id}/audio',
@@ -167,9 +168,12 @@ describe('rate limits', () => {
       'get /sounds/{id}/waveform',
       'head /sounds/{id}/audio',
       'head /sounds/{id}/stream',
+      'head /uploads/{id}',
       'patch /sounds/{id}',
+      'patch /uploads/{id}',
       'post /sounds',
       'post /sounds/{id}/retry',
+      'post /uploads',
       'post /users',
     ]);
     const schemaOf = (status: string) =>

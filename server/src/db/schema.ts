@@ -206,3 +206,63 @@ export const soundEvents = pgTable(
 );
 
 export type SoundEventRow = typeof soundEvents.$inferSelect;
+
+/**
+ * A resumable upload (tus, routes/uploads.ts): its length, how much of it has arrived
+ * (`offset`, the sum of its committed parts) and who may touch it. Whichever request appends
+ * (or finishes it) holds a lease (`lease_token`, `lease_until`), so two requests on any two
+ * replicas never write the same upload at once; a lease left by a crash runs out. Once its
+ * sound is published, `sound_id` says which, until the row expires.
+ */
+export const resumableUploads = pgTable(
+  'resumable_uploads',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id').notNull(),
+    length: bigint('length', { mode: 'number' }).notNull(),
+    offset: bigint('offset', { mode: 'number' }).notNull().default(0),
+    filename: text('filename').notNull(),
+    title: text('title'),
+    /** `Upload-Metadata` as the client sent it, decoded: HEAD gives it back. */
+    metadata: jsonb('metadata').$type<Record<string, string | null>>(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
+    expiresAt: timestamp('expires_at', {
+      withTimezone: true,
+      mode: 'date',
+      precision: 3,
+    }).notNull(),
+    leaseToken: uuid('lease_token'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date', precision: 3 }),
+    soundId: uuid('sound_id'),
+  },
+  (table) => [
+    check('resumable_uploads_offset_check', sql`${table.offset} between 0 and ${table.length}`),
+    index('resumable_uploads_user_idx').on(table.userId),
+    index('resumable_uploads_expires_idx').on(table.expiresAt),
+  ],
+);
+
+export type ResumableUploadRow = typeof resumableUploads.$inferSelect;
+
+/**
+ * The parts of a resumable upload, one file in file_store per request that appended to it,
+ * in offset order. A part's row is written before its file (size null until the file is
+ * whole and the upload's offset moved past it), so a crash leaves a row that names the file,
+ * never a file nothing names.
+ */
+export const resumableUploadParts = pgTable(
+  'resumable_upload_parts',
+  {
+    key: uuid('key').primaryKey(),
+    uploadId: text('upload_id')
+      .notNull()
+      .references(() => resumableUploads.id, { onDelete: 'cascade' }),
+    offset: bigint('offset', { mode: 'number' }).notNull(),
+    size: bigint('size', { mode: 'number' }),
+  },
+  (table) => [index('resumable_upload_parts_upload_idx').on(table.uploadId, table.offset)],
+);
+
+export type ResumableUploadPartRow = typeof resumableUploadParts.$inferSelect;

@@ -98,6 +98,41 @@ export const Errors = {
     503,
   ),
   uploadAborted: createError('UPLOAD_ABORTED', 'The upload was cut off before it finished', 400),
+  uploadNotFound: createError('UPLOAD_NOT_FOUND', 'You have no upload with id %s', 404),
+  uploadExpired: createError('UPLOAD_EXPIRED', 'The upload expired before it was finished', 410),
+  uploadOffsetMismatch: createError(
+    'UPLOAD_OFFSET_MISMATCH',
+    'Upload-Offset does not match the bytes received so far; ask with HEAD and resume from there',
+    409,
+  ),
+  uploadBusy: createError(
+    'UPLOAD_BUSY',
+    'Another request is appending to this upload; try again once it has ended',
+    409,
+  ),
+  uploadTooLarge: createError('UPLOAD_TOO_LARGE', '%s', 413),
+  tooManyParts: createError(
+    'TOO_MANY_PARTS',
+    'An upload may arrive in at most %s requests; send larger chunks',
+    413,
+  ),
+  tooManyUnfinishedUploads: createError(
+    'TOO_MANY_UNFINISHED_UPLOADS',
+    'You have %s unfinished uploads (at most %s): finish or cancel one first',
+    429,
+  ),
+  unfinishedUploadBytes: createError(
+    'UNFINISHED_UPLOAD_BYTES',
+    'Your unfinished uploads would hold %s bytes (at most %s): finish or cancel one first',
+    429,
+  ),
+  /** The tus protocol's own refusals: a header missing or malformed, a version not spoken. */
+  tusRequest: createError('INVALID_TUS_REQUEST', '%s', 400),
+  tusVersion: createError(
+    'TUS_VERSION_UNSUPPORTED',
+    'Send Tus-Resumable: 1.0.0, the tus version this server speaks',
+    412,
+  ),
 } as const;
 
 /** The one error body every answer of the API uses: `{statusCode, error, message, code}`. */

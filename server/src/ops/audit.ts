@@ -2,7 +2,13 @@ import { type FileStore, type StoredFileEntry, storedFileName } from '../backend
 import { discardBody } from '../backends/http.ts';
 import type { Database } from '../db/client.ts';
 import { inArray, or } from '../db/orm.ts';
-import { processingJobs, type SoundRow, soundColumns, soundsTable } from '../db/schema.ts';
+import {
+  processingJobs,
+  resumableUploadParts,
+  type SoundRow,
+  soundColumns,
+  soundsTable,
+} from '../db/schema.ts';
 
 /** A file in file_store that no sound row and no processing job names. */
 export interface OrphanFile {
@@ -63,7 +69,7 @@ export interface AuditOptions {
  * Checks every sound row against file_store, and file_store against the rows: each `ready` row
  * must have its original, whole, and a processed one its rendition and waveform (asked with
  * HEAD, a few at a time, through the same client the API uses); each stored file must be named
- * by a row or a job (file_store's listing, read as it streams, against every key the database
+ * by a row, a job or a resumable upload's part (file_store's listing, read as it streams, against every key the database
  * names). A file is listed only after its row or job named it (uploads insert the row first,
  * jobs record their keys before writing), so a file that looks unowned is asked about again
  * once the listing has ended: a row inserted meanwhile still claims it.
@@ -107,6 +113,12 @@ export async function auditSounds(
   for (const job of jobs) {
     const row = rowsById.get(job.soundId);
     for (const key of [job.streamKey, job.waveformKey]) own(key, row);
+  }
+  // The parts of resumable uploads: named before they are written, like everything else.
+  for (const part of await db
+    .select({ key: resumableUploadParts.key })
+    .from(resumableUploadParts)) {
+    own(part.key, undefined);
   }
 
   const ready = rows.filter((row) => row.status === 'ready');
@@ -211,7 +223,11 @@ async function keysNamedByDatabase(db: Database, keys: string[]): Promise<Set<st
       .where(
         or(inArray(processingJobs.streamKey, batch), inArray(processingJobs.waveformKey, batch)),
       );
-    for (const row of [...sounds, ...jobs]) {
+    const parts = await db
+      .select({ key: resumableUploadParts.key })
+      .from(resumableUploadParts)
+      .where(inArray(resumableUploadParts.key, batch));
+    for (const row of [...sounds, ...jobs, ...parts]) {
       for (const key of Object.values(row)) if (key) named.add(key);
     }
   }

@@ -5,6 +5,21 @@ import cors, {
 import fp from 'fastify-plugin';
 import { USER_ID_HEADER } from './auth.ts';
 
+/** What a tus client (resumable uploads, routes/uploads.ts) sends and reads. */
+const TUS_REQUEST_HEADERS = ['Tus-Resumable', 'Upload-Length', 'Upload-Offset', 'Upload-Metadata'];
+const TUS_RESPONSE_HEADERS = [
+  'Location',
+  'Tus-Resumable',
+  'Tus-Version',
+  'Tus-Extension',
+  'Tus-Max-Size',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Metadata',
+  'Upload-Expires',
+  'Sound-Id',
+];
+
 /**
  * Lets the web app (and only the origins in CORS_ORIGINS) call the API from a browser. The
  * methods a preflight allows are the ones the API's routes answer, collected as routes are
@@ -25,7 +40,7 @@ export default fp(
       options ??= {
         origin: fastify.config.CORS_ORIGINS,
         methods: [...routeMethods].sort(),
-        allowedHeaders: ['Content-Type', 'Range', USER_ID_HEADER],
+        allowedHeaders: ['Content-Type', 'Range', USER_ID_HEADER, ...TUS_REQUEST_HEADERS],
         exposedHeaders: [
           'Content-Length',
           'Content-Range',
@@ -36,6 +51,7 @@ export default fp(
           'X-RateLimit-Limit',
           'X-RateLimit-Remaining',
           'X-RateLimit-Reset',
+          ...TUS_RESPONSE_HEADERS,
         ],
         maxAge: 600,
         // An OPTIONS request that is no preflight (no Origin) is answered like any other: with
@@ -44,8 +60,13 @@ export default fp(
       };
       return options;
     };
-    const delegate: FastifyCorsOptionsDelegateCallback = (_request, callback) =>
-      callback(null, corsOptions());
+    // A tus client asks OPTIONS /uploads what the endpoint supports; only a browser's preflight
+    // (Access-Control-Request-Method) is the cors plugin's to answer there.
+    const delegate: FastifyCorsOptionsDelegateCallback = (request, callback) => {
+      const tusDiscovery =
+        request.url.startsWith('/uploads') && !request.headers['access-control-request-method'];
+      callback(null, tusDiscovery ? { ...corsOptions(), preflight: false } : corsOptions());
+    };
     await fastify.register(cors, () => delegate);
   },
   { name: 'cors', dependencies: ['config'] },

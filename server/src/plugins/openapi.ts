@@ -27,6 +27,10 @@ export default fp(
         servers: [{ url: fastify.config.PUBLIC_URL, description: 'This API (PUBLIC_URL)' }],
         tags: [
           { name: 'sounds', description: 'Listing, playing, uploading and deleting sounds' },
+          {
+            name: 'uploads',
+            description: 'Resumable uploads (tus 1.0): up to 4 GiB, across lost connections',
+          },
           { name: 'users', description: 'Registration and identity' },
           { name: 'health', description: 'Liveness and readiness' },
           { name: 'meta', description: 'What a client needs to know about this API' },

@@ -15,7 +15,7 @@ import { readHead } from './read-head.ts';
 import { deleteSoundRow, insertUploadingSound, publishSound, touchSound } from './repository.ts';
 
 /** How many leading bytes are held to refuse what is plainly not sound before storing it. */
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 
 export interface UploadDependencies {
   db: Database;
@@ -53,7 +53,7 @@ export interface UploadTimings {
 }
 
 /** A file that reached storage; its row is still `uploading`. */
-interface StoredUpload {
+export interface StoredUpload {
   row: SoundRow;
   size: number;
   /** What its first bytes said. */
@@ -113,31 +113,10 @@ export async function receiveUpload(
     }
     if (!stored) throw new Errors.noFile();
     stepDone('store');
-    // Without ffprobe on this machine the verdict waits for processing: the sound is listed
-    // `pending` with the type its first bytes suggest.
-    const audio = await deps.uploadCheck.judge(
-      deps.fileStore.readUrl(stored.row.storageKey),
-      stored.sniffed,
-    );
-    stepDone('check');
-    if (audio) refuseIfTooLong(audio.durationMs, stored.size, deps.maxDurationMs);
-    const published = stored;
-    // From here the upload is no longer ours to discard: if publishing fails, it may still have
-    // committed (the answer lost on the way back), and removing the file would leave a listed
-    // sound without one. Either the row is `ready` with its whole file, or it is still
-    // `uploading` and the reaper removes both.
+    const checked = stored;
+    // publishStoredUpload removes it if it is refused, and no longer may once it publishes.
     stored = undefined;
-    const row = await publishSound(deps.db, published.row, {
-      title: title ?? published.row.title,
-      size: published.size,
-      contentType: audio?.contentType ?? published.sniffed.likelyType ?? 'application/octet-stream',
-      durationMs: audio?.durationMs ?? null,
-      audio: audio ?? null,
-    });
-    if (!row)
-      throw new Errors.storageUnavailable({
-        cause: new Error('upload row vanished before publishing'),
-      });
+    const row = await publishStoredUpload(checked, title, deps, () => stepDone('check'));
     stepDone('publish');
     return { row, timings };
   } catch (error) {
@@ -146,6 +125,48 @@ export async function receiveUpload(
   } finally {
     heartbeat.stop();
   }
+}
+
+/**
+ * A file whole in storage, its row still `uploading`: ffprobe judges it (without ffprobe on
+ * this machine the verdict waits for processing: the sound is listed `pending` with the type
+ * its first bytes suggest) and only audio turns the row `ready`, with the type and length the
+ * decoder found. A refused file is removed with its row before the error is thrown. Once
+ * publishing has begun, a failure may still have committed (the answer lost on the way back),
+ * and removing the file would leave a listed sound without one: either the row is `ready` with
+ * its whole file, or it is still `uploading` and the reaper removes both.
+ */
+export async function publishStoredUpload(
+  stored: StoredUpload,
+  title: string | undefined,
+  deps: Pick<UploadDependencies, 'db' | 'fileStore' | 'uploadCheck' | 'maxDurationMs' | 'log'>,
+  onChecked: () => void = () => {},
+): Promise<SoundRow> {
+  let audio: Awaited<ReturnType<UploadCheck['judge']>>;
+  try {
+    audio = await deps.uploadCheck.judge(
+      deps.fileStore.readUrl(stored.row.storageKey),
+      stored.sniffed,
+    );
+    onChecked();
+    if (audio) refuseIfTooLong(audio.durationMs, stored.size, deps.maxDurationMs);
+  } catch (error) {
+    await discardUpload(stored.row, deps);
+    throw error;
+  }
+  const row = await publishSound(deps.db, stored.row, {
+    title: title ?? stored.row.title,
+    size: stored.size,
+    contentType: audio?.contentType ?? stored.sniffed.likelyType ?? 'application/octet-stream',
+    durationMs: audio?.durationMs ?? null,
+    audio: audio ?? null,
+  });
+  if (!row) {
+    throw new Errors.storageUnavailable({
+      cause: new Error('upload row vanished before publishing'),
+    });
+  }
+  return row;
 }
 
 /**
@@ -184,11 +205,11 @@ async function* multipartParts(
 }
 
 /** Keeps an upload's row fresh while it is alive, so the reaper leaves it alone. */
-class Heartbeat {
+export class Heartbeat {
   #timer: NodeJS.Timeout | undefined;
-  readonly #deps: UploadDependencies;
+  readonly #deps: Pick<UploadDependencies, 'db' | 'log' | 'heartbeatMs'>;
 
-  constructor(deps: UploadDependencies) {
+  constructor(deps: Pick<UploadDependencies, 'db' | 'log' | 'heartbeatMs'>) {
     this.#deps = deps;
   }
 
@@ -297,7 +318,7 @@ async function streamToStorage(
 }
 
 /** Counts the bytes on their way to storage. */
-function byteCounter(): Transform & { size: number } {
+export function byteCounter(): Transform & { size: number } {
   const meter = Object.assign(
     new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -311,7 +332,10 @@ function byteCounter(): Transform & { size: number } {
 }
 
 /** Removes a failed upload's file and row; if file_store is down, the reaper finishes later. */
-async function discardUpload(row: SoundRow, deps: UploadDependencies): Promise<void> {
+export async function discardUpload(
+  row: SoundRow,
+  deps: Pick<UploadDependencies, 'db' | 'fileStore' | 'log'>,
+): Promise<void> {
   try {
     await deps.fileStore.deleteSoundFile(row.storageKey);
     await deleteSoundRow(deps.db, row.id);

@@ -244,6 +244,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload (tus creation)
+         * @description tus 1.0 creation, and creation-with-upload when a body is sent. `Upload-Length` is the file's size (at most 4294967296 bytes); `Upload-Metadata` may carry `filename` and `title` (base64). Each user may have 10 unfinished uploads of 8589934592 bytes in all; an unfinished upload expires after 86400000 ms. The first bytes are judged as they arrive: what is plainly not sound is refused (415) before the rest is sent.
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        /**
+         * What the tus endpoint supports
+         * @description The tus version, extensions (creation, creation-with-upload, termination, expiration) and the largest upload. A browser’s CORS preflight is answered by the CORS rules instead.
+         */
+        options: operations["getUploadCapabilities"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel an upload (tus termination)
+         * @description Removes the upload and every byte of it received so far.
+         */
+        delete: operations["cancelUpload"];
+        options?: never;
+        /**
+         * Where to resume an upload (tus HEAD)
+         * @description How many bytes the server has (`Upload-Offset`): resume from there. A finished upload also says which sound it became (`Sound-Id`); one whose last byte arrived but whose sound could not be published then (storage unavailable) is published now.
+         */
+        head: operations["getUploadOffset"];
+        /**
+         * Send bytes of an upload (tus PATCH)
+         * @description `Upload-Offset` must equal the server’s (409 otherwise: ask with HEAD). A request cut off keeps what arrived. Send chunks of at most 8 MiB behind proxies that cap bodies; one upload may arrive in at most 10,000 requests. When the last byte is in, the file is judged and published exactly like `POST /sounds`, and the answer names the sound (`Sound-Id`).
+         */
+        patch: operations["appendToUpload"];
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -891,7 +943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description A conflict with the current state: the user id is registered already, or the sound did not fail */
+            /** @description A conflict with the current state: the user id is registered already, the sound did not fail, or (resumable uploads) `Upload-Offset` is not the server’s or another request is appending */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2538,7 +2590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description A conflict with the current state: the user id is registered already, or the sound did not fail */
+            /** @description A conflict with the current state: the user id is registered already, the sound did not fail, or (resumable uploads) `Upload-Offset` is not the server’s or another request is appending */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2576,6 +2628,684 @@ export interface operations {
             };
             /** @description An `Expect` other than `100-continue` */
             417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                "tus-resumable"?: "1.0.0";
+                /** @description The whole file’s size in bytes */
+                "upload-length"?: string;
+                /** @description `filename <base64>,title <base64>`: the file’s name and a title */
+                "upload-metadata"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created; send the bytes to `Location` with PATCH */
+            201: {
+                headers: {
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The upload’s URL */
+                    Location?: string;
+                    "Tus-Resumable"?: "1.0.0";
+                    /** @description When the unfinished upload will be removed (an HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description Bytes of the upload the server has, in decimal */
+                    "Upload-Offset"?: string;
+                    /** @description Once the last byte is in: the sound the upload became (`GET /sounds/{id}`) */
+                    "Sound-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `X-User-Id`, or one no registered user has */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `Tus-Resumable: 1.0.0` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The file could not be checked within its budget, or it claims more sound than it may hold */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getUploadCapabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capabilities */
+            204: {
+                headers: {
+                    "Tus-Version"?: "1.0.0";
+                    /** @description Comma-separated extensions */
+                    "Tus-Extension"?: string;
+                    /** @description The largest upload, in bytes (RESUMABLE_MAX_BYTES) */
+                    "Tus-Max-Size"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    cancelUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload’s id (from `Location`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            204: {
+                headers: {
+                    "Tus-Resumable"?: "1.0.0";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `X-User-Id`, or one no registered user has */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No upload of yours has this id (someone else’s answers the same), `UPLOAD_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `Tus-Resumable: 1.0.0` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A path segment of the URL is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getUploadOffset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload’s id (from `Location`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload’s state */
+            200: {
+                headers: {
+                    "Tus-Resumable"?: "1.0.0";
+                    /** @description Bytes of the upload the server has, in decimal */
+                    "Upload-Offset"?: string;
+                    /** @description The whole file’s size in bytes */
+                    "Upload-Length"?: string;
+                    /** @description As sent at creation */
+                    "Upload-Metadata"?: string;
+                    "Cache-Control"?: "no-store";
+                    /** @description Once the last byte is in: the sound the upload became (`GET /sounds/{id}`) */
+                    "Sound-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `X-User-Id`, or one no registered user has */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No upload of yours has this id (someone else’s answers the same), `UPLOAD_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The upload expired before it was finished */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A path segment of the URL is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from your address (a rate limit, or too many transfers or event streams at once: see `Retry-After`), or too many of your sounds waiting for processing */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window from your address */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in this window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts anew */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A service behind the API is unavailable or busy; try again shortly */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    appendToUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                "tus-resumable"?: "1.0.0";
+                /** @description Where these bytes start */
+                "upload-offset"?: string;
+            };
+            path: {
+                /** @description The upload’s id (from `Location`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The next bytes of the file */
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Received */
+            204: {
+                headers: {
+                    "Tus-Resumable"?: "1.0.0";
+                    /** @description Bytes of the upload the server has, in decimal */
+                    "Upload-Offset"?: string;
+                    /** @description When the unfinished upload will be removed (an HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description Once the last byte is in: the sound the upload became (`GET /sounds/{id}`) */
+                    "Sound-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a parameter, a header or the body (see `code` and `message`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `X-User-Id`, or one no registered user has */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No upload of yours has this id (someone else’s answers the same), `UPLOAD_NOT_FOUND` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The request took too long to arrive (`HEADERS_TIMEOUT_MS`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A conflict with the current state: the user id is registered already, the sound did not fail, or (resumable uploads) `Upload-Offset` is not the server’s or another request is appending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The upload expired before it was finished */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No `Tus-Resumable: 1.0.0` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description A path segment of the URL is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An `Expect` other than `100-continue` */
+            417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The file could not be checked within its budget, or it claims more sound than it may hold */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
