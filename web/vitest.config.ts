@@ -1,8 +1,10 @@
 import react from '@vitejs/plugin-react';
 import { defineProject } from 'vitest/config';
+import { tusBrowserBuild } from './vite.config.ts';
 
 export default defineProject({
   plugins: [react()],
+  resolve: { alias: [tusBrowserBuild] },
   test: {
     name: 'web',
     // Components render in jsdom; files that need plain Node say `@vitest-environment node`.
@@ -12,5 +14,7 @@ export default defineProject({
     environmentOptions: { jsdom: { url: 'http://localhost:8080/' } },
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/testing/setup.ts'],
+    // Transformed by Vite, so that the alias above reaches it (and its ES modules load).
+    server: { deps: { inline: ['tus-js-client'] } },
   },
 });
