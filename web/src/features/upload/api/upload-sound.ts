@@ -1,10 +1,16 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type Sound, userHeaders } from '../../../lib/api/client.ts';
+import { api, type Sound, unwrap, userHeaders } from '../../../lib/api/client.ts';
 import { ApiError, isAbortError } from '../../../lib/api/errors.ts';
 import { apiBaseUrl } from '../../../lib/api-url.ts';
 import { meKeys, soundsKeys } from '../../../lib/query-keys.ts';
 import { sendWithProgress, type UploadProgress } from '../../../lib/send-with-progress.ts';
 import { addCachedSound } from '../../../lib/sound-cache.ts';
+import {
+  type ResumableUploadInput,
+  ResumableUploadsUnavailable,
+  uploadResumable,
+} from './resumable-upload.ts';
+import { unfinishedUploadsKeys } from './unfinished-uploads.ts';
 
 export interface UploadSoundInput {
   file: File;
@@ -41,20 +47,51 @@ export async function uploadSound({ file, title, userId, onProgress, signal }: U
   return response.body as Sound;
 }
 
+export type SendSoundInput = UploadSoundInput & Omit<ResumableUploadInput, keyof UploadSoundInput>;
+
+/**
+ * Sends a sound with a resumable upload (tus), or with `POST /sounds` where the browser or the
+ * API cannot. Resolves with the new sound; null when it was uploaded but could not be fetched
+ * afterwards (the refreshed listings show it anyway).
+ */
+export async function sendSound(input: SendSoundInput): Promise<Sound | null> {
+  let soundId: string;
+  try {
+    soundId = await uploadResumable(input);
+  } catch (error) {
+    if (error instanceof ResumableUploadsUnavailable) return uploadSound(input);
+    throw error;
+  }
+  try {
+    return await unwrap(
+      api.GET('/sounds/{id}', {
+        params: { path: { id: soundId } },
+        headers: userHeaders(input.userId),
+      }),
+    );
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Uploads a sound. The new sound shows at the top of the listings at once (still processing);
  * the listings, and the uploader's storage use, are refreshed before the upload counts as
- * finished (the use also after a refusal: a 413 or 429 means it is not what the page shows).
+ * finished (the use also after a refusal: a 413 or 429 means it is not what the page shows),
+ * and so are the unfinished uploads (a finished, refused or cancelled one leaves them).
  */
 export function useUploadSound() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: uploadSound,
+    mutationFn: sendSound,
     onSuccess: (sound) => {
-      addCachedSound(queryClient, sound);
+      if (sound) addCachedSound(queryClient, sound);
       return queryClient.invalidateQueries({ queryKey: soundsKeys.lists() });
     },
     onSettled: (_sound, _error, { userId }) =>
-      queryClient.invalidateQueries({ queryKey: meKeys.user(userId) }),
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: meKeys.user(userId) }),
+        queryClient.invalidateQueries({ queryKey: unfinishedUploadsKeys.user(userId) }),
+      ]),
   });
 }

@@ -1,6 +1,7 @@
 import { createEvent, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { serveTusApi } from '../../../testing/fake-tus.ts';
 import {
   API,
   apiError,
@@ -14,6 +15,7 @@ import { setupMockApi } from '../../../testing/msw.ts';
 import { renderWithProviders } from '../../../testing/render.tsx';
 import { sendWaitingDeletes } from '../../sounds/api/delete-sound.ts';
 import { SoundsSection } from '../../sounds/components/sounds-section.tsx';
+import { CHUNK_SIZE, forgetEndpointCheck } from '../api/resumable-upload.ts';
 import { UploadForm } from './upload-form.tsx';
 
 const ME = 5;
@@ -25,6 +27,9 @@ const server = setupMockApi(
     HttpResponse.json(apiError(404, 'SOUND_NOT_FOUND'), { status: 404 }),
   ),
 );
+
+// Whether the API has `/uploads` is asked once per page; every test is a new API.
+afterEach(() => forgetEndpointCheck());
 
 function audioFile(name: string, size = 2048) {
   return new File([new Uint8Array(size)], name, { type: 'audio/wav' });
@@ -42,21 +47,30 @@ function uploadRow(fileName: string) {
   return row;
 }
 
+/** The API with its tus endpoint, publishing what is uploaded as this user's sounds. */
+const serveTus = (options: Omit<Parameters<typeof serveTusApi>[1], 'userId'> = {}) =>
+  serveTusApi(server, { userId: ME, ...options });
+
+/** The API before resumable uploads: no `/uploads` (404, or 405 for its POST only). */
+function withoutTus(status: 404 | 405 = 404) {
+  server.use(
+    http.options(`${API}/uploads`, () =>
+      status === 404
+        ? HttpResponse.json(apiError(404, 'NOT_FOUND'), { status: 404 })
+        : new HttpResponse(null, { status: 204 }),
+    ),
+    http.post(`${API}/uploads`, () => HttpResponse.json(apiError(status, 'NOT_FOUND'), { status })),
+  );
+}
+
+/** tus-js-client's entries in localStorage: unfinished uploads it would offer to resume. */
+function storedUploads() {
+  return Object.keys(localStorage).filter((key) => key.startsWith('tus::'));
+}
+
 describe('uploading', () => {
   it('sends each file with the title, shows its progress bar, and refreshes the sound list', async () => {
-    const sounds: ReturnType<typeof makeSound>[] = [];
-    const received: { title?: string; file?: string; userId: string | null }[] = [];
-    server.use(
-      http.get(`${API}/sounds`, () => HttpResponse.json(soundList([...sounds]))),
-      http.post(`${API}/sounds`, async ({ request }) => {
-        const userId = request.headers.get('X-User-Id');
-        const { fields, files } = await readMultipart(request);
-        received.push({ title: fields.title, file: files.file, userId });
-        const sound = makeSound({ title: fields.title, filename: files.file, userId: ME });
-        sounds.unshift(sound);
-        return HttpResponse.json(sound, { status: 201 });
-      }),
-    );
+    const { tus } = serveTus();
     // Both on one page, as in the app: the list must show the new sound without a reload.
     const { user } = renderWithProviders(
       <>
@@ -82,21 +96,43 @@ describe('uploading', () => {
         .getAllByRole('status')
         .some((status) => status.textContent?.includes('tone.wav uploaded as “Low hum”.')),
     ).toBe(true);
-    expect(received).toEqual([{ title: 'Low hum', file: 'tone.wav', userId: String(ME) }]);
+    // A resumable upload, by its owner, with the file's name and the title as its metadata.
+    expect(tus.requests.map(({ method, userId }) => [method, userId])).toEqual([
+      ['POST', String(ME)],
+      ['PATCH', String(ME)],
+    ]);
+    expect(tus.uploads.size).toBe(0);
     expect(await screen.findByRole('article', { name: 'Low hum' })).toBeInTheDocument();
-    // The form is ready for the next files.
+    // Finished: nothing is left to resume, and the form is ready for the next files.
+    expect(storedUploads()).toEqual([]);
     expect(screen.getByLabelText('Title (optional)')).toHaveValue('');
   });
 
-  it('uploads several files at once, each with its own progress bar', async () => {
-    server.use(
-      http.post(`${API}/sounds`, async ({ request }) => {
-        const { files } = await readMultipart(request);
-        return HttpResponse.json(makeSound({ title: files.file?.replace('.wav', '') }), {
-          status: 201,
-        });
-      }),
+  it('sends the file name and the title as the upload’s metadata', async () => {
+    const created: Record<string, string>[] = [];
+    serveTus({
+      refuseCreation: (upload) => {
+        created.push(upload.metadata);
+        return null;
+      },
+    });
+    const { user } = renderUpload();
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
+    await user.type(screen.getByLabelText('Title (optional)'), '  Low hum ');
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await waitFor(() =>
+      expect(within(uploadRow('tone.wav')).getByText('Uploaded as “Low hum”')).toBeInTheDocument(),
     );
+    await user.upload(screen.getByLabelText('Audio files'), audioFile('bare.wav'));
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    await waitFor(() =>
+      expect(within(uploadRow('bare.wav')).getByText('Uploaded as “bare”')).toBeInTheDocument(),
+    );
+    expect(created).toEqual([{ filename: 'tone.wav', title: 'Low hum' }, { filename: 'bare.wav' }]);
+  });
+
+  it('uploads several files at once, each with its own progress bar', async () => {
+    serveTus();
     const { user } = renderUpload();
     await user.upload(screen.getByLabelText('Audio files'), [
       audioFile('a.wav'),
@@ -117,7 +153,237 @@ describe('uploading', () => {
     expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
   });
 
-  it('cancels one upload with its own button', async () => {
+  it('asks for a file when none is chosen', async () => {
+    const { user } = renderUpload();
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Choose at least one audio file to upload.',
+    );
+    expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+});
+
+describe('resumable uploads', () => {
+  /** Two chunks and a bit: the progress can be seen between PATCHes. */
+  const big = () => audioFile('big.wav', 2 * CHUNK_SIZE + 1024);
+
+  async function startBig(user: ReturnType<typeof renderUpload>['user']) {
+    await user.upload(screen.getByLabelText('Audio files'), big());
+    await user.click(screen.getByRole('button', { name: 'Upload' }));
+  }
+
+  const patches = (tus: ReturnType<typeof serveTus>['tus']) =>
+    tus.requests.filter((request) => request.method === 'PATCH').map(({ offset }) => offset);
+
+  it('sends the file in chunks of 8 MiB and shows how much the server has', async () => {
+    const { tus } = serveTus();
+    tus.hold(CHUNK_SIZE);
+    const { user } = renderUpload();
+    await startBig(user);
+
+    const progress = screen.getByRole('progressbar', { name: 'big.wav' });
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', '50% sent'));
+    expect(progress).toHaveValue(50);
+    expect(patches(tus)).toEqual([0, CHUNK_SIZE]);
+    tus.release();
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', 'Uploaded as “big”'));
+    expect(patches(tus)).toEqual([0, CHUNK_SIZE, 2 * CHUNK_SIZE]);
+  });
+
+  it('pauses and resumes from where the server is, with buttons named after the file', async () => {
+    const { tus } = serveTus();
+    tus.hold(CHUNK_SIZE);
+    const { user } = renderUpload();
+    await startBig(user);
+    const progress = screen.getByRole('progressbar', { name: 'big.wav' });
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', '50% sent'));
+
+    await user.click(screen.getByRole('button', { name: 'Pause upload of big.wav' }));
+    expect(progress).toHaveAttribute('aria-valuetext', 'Paused at 50%');
+    expect(screen.queryByRole('button', { name: 'Pause upload of big.wav' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Cancel upload of big.wav' })).toBeInTheDocument();
+    tus.release();
+    // Nothing more is sent while it is paused.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(patches(tus)).toEqual([0, CHUNK_SIZE]);
+    expect(tus.uploads.get('upload-1')?.offset).toBe(CHUNK_SIZE);
+
+    await user.click(screen.getByRole('button', { name: 'Resume upload of big.wav' }));
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', 'Uploaded as “big”'));
+    // Asked the server where it was, and went on from there.
+    const after = tus.requests.slice(3).map(({ method, offset }) => [method, offset]);
+    expect(after).toEqual([
+      ['HEAD', undefined],
+      ['PATCH', CHUNK_SIZE],
+      ['PATCH', 2 * CHUNK_SIZE],
+    ]);
+    expect(
+      screen
+        .getAllByRole('status')
+        .some((status) => status.textContent === 'big.wav uploaded as “big”.'),
+    ).toBe(true);
+  });
+
+  it('cancels with its own button: the upload is terminated on the server and forgotten', async () => {
+    const { tus } = serveTus();
+    tus.hold(CHUNK_SIZE);
+    const { user } = renderUpload();
+    await startBig(user);
+    await waitFor(() => expect(patches(tus)).toEqual([0, CHUNK_SIZE]));
+    expect(storedUploads()).toHaveLength(1);
+
+    await user.click(screen.getByRole('button', { name: 'Cancel upload of big.wav' }));
+    expect(within(uploadRow('big.wav')).getByText('Cancelled')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(tus.requests.at(-1)).toEqual({
+        method: 'DELETE',
+        id: 'upload-1',
+        offset: undefined,
+        userId: String(ME),
+      }),
+    );
+    expect(tus.uploads.size).toBe(0);
+    await waitFor(() => expect(storedUploads()).toEqual([]));
+    expect(screen.queryByRole('button', { name: /upload of big\.wav/ })).toBeNull();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('says the connection was lost, retries, and completes once it is back', async () => {
+    const { tus } = serveTus();
+    tus.hold(CHUNK_SIZE);
+    const { user } = renderUpload();
+    await startBig(user);
+    const progress = screen.getByRole('progressbar', { name: 'big.wav' });
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', '50% sent'));
+
+    // The browser knows it is offline: tus-js-client's own rule would give up at once.
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    tus.setOffline(true);
+    await waitFor(() =>
+      expect(progress).toHaveAttribute('aria-valuetext', 'Connection lost, retrying…'),
+    );
+    expect(within(uploadRow('big.wav')).getByText('Connection lost, retrying…')).toBeVisible();
+    expect(
+      screen
+        .getAllByRole('status')
+        .some((status) => status.textContent === 'big.wav: connection lost, retrying…'),
+    ).toBe(true);
+    // Still pausable and cancellable meanwhile; no error.
+    expect(screen.getByRole('button', { name: 'Pause upload of big.wav' })).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+    tus.setOffline(false);
+    onLine.mockRestore();
+    // The next try comes within a second or three (tus-js-client's delays).
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', 'Uploaded as “big”'), {
+      timeout: 8000,
+    });
+    // It went on from the server's offset, not from the start.
+    expect(patches(tus).filter((offset) => offset === 0)).toHaveLength(1);
+    expect(tus.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
+  }, 15_000);
+
+  it.each([
+    [
+      415,
+      apiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The file is not audio Cloud Sound can play: a PNG image.',
+      ),
+      '“big.wav” was not uploaded. The file is not audio Cloud Sound can play: a PNG image.',
+    ],
+    [
+      422,
+      apiError(
+        422,
+        'AUDIO_TOO_LONG',
+        'The sound lasts 3 hours 20 minutes; at most 3 hours are accepted',
+      ),
+      '“big.wav” was not uploaded. The sound lasts 3 hours 20 minutes; at most 3 hours are accepted',
+    ],
+    [
+      413,
+      apiError(
+        413,
+        'UPLOAD_OVER_QUOTA',
+        'Your sounds would take 2200000000 of your 2147483648 bytes',
+      ),
+      '“big.wav” was not uploaded. Your sounds would take 2200000000 of your 2147483648 bytes. Delete some of your sounds to make room for it.',
+    ],
+  ])('shows the API’s refusal of the finished file (%i)', async (status, body, message) => {
+    const { tus } = serveTus({ refuse: () => ({ status, body }) });
+    const { user } = renderUpload();
+    await startBig(user);
+
+    expect(await within(uploadRow('big.wav')).findByRole('alert')).toHaveTextContent(message);
+    expect(within(uploadRow('big.wav')).getByText('Failed')).toBeInTheDocument();
+    // Refused for good: not retried, and forgotten at once (the server was not asked about it
+    // again, as an unfinished upload would have been).
+    expect(storedUploads()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tus.requests.map(({ method }) => method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH']);
+  });
+
+  it.each([
+    [
+      429,
+      apiError(
+        429,
+        'TOO_MANY_UNFINISHED_UPLOADS',
+        'You have 10 unfinished uploads (at most 10): finish or cancel one first',
+      ),
+      '“big.wav” was not uploaded. You have 10 unfinished uploads (at most 10): finish or cancel one first.',
+    ],
+    [
+      413,
+      apiError(413, 'UPLOAD_TOO_LARGE', 'The upload is larger than the limit of 4294967296 bytes'),
+      '“big.wav” is too large. The upload is larger than the limit of 4294967296 bytes.',
+    ],
+  ])('shows the API’s refusal of a new upload (%i)', async (status, body, message) => {
+    const { tus } = serveTus({ refuseCreation: () => ({ status, body }) });
+    const { user } = renderUpload();
+    await startBig(user);
+    expect(await within(uploadRow('big.wav')).findByRole('alert')).toHaveTextContent(message);
+    expect(tus.requests.map(({ method }) => method)).toEqual(['POST']);
+  });
+});
+
+describe('an API without resumable uploads', () => {
+  it.each([404, 405] as const)(
+    'gets the file with POST /sounds instead (its /uploads answers %i)',
+    async (status) => {
+      withoutTus(status);
+      const received: { title?: string; file?: string; userId: string | null }[] = [];
+      server.use(
+        http.post(`${API}/sounds`, async ({ request }) => {
+          const { fields, files } = await readMultipart(request);
+          received.push({
+            title: fields.title,
+            file: files.file,
+            userId: request.headers.get('X-User-Id'),
+          });
+          return HttpResponse.json(makeSound({ title: fields.title, userId: ME }), { status: 201 });
+        }),
+      );
+      const { user } = renderUpload();
+      await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
+      await user.type(screen.getByLabelText('Title (optional)'), 'Low hum');
+      await user.click(screen.getByRole('button', { name: 'Upload' }));
+
+      await waitFor(() =>
+        expect(
+          within(uploadRow('tone.wav')).getByText('Uploaded as “Low hum”'),
+        ).toBeInTheDocument(),
+      );
+      expect(received).toEqual([{ title: 'Low hum', file: 'tone.wav', userId: String(ME) }]);
+      // A multipart upload cannot be paused.
+      expect(screen.queryByRole('button', { name: /Pause/ })).toBeNull();
+    },
+  );
+
+  it('cancels a multipart upload with its own button', async () => {
+    withoutTus();
     let requests = 0;
     server.use(
       http.post(`${API}/sounds`, async ({ request }) => {
@@ -131,6 +397,7 @@ describe('uploading', () => {
     await user.upload(screen.getByLabelText('Audio files'), audioFile('long.wav'));
     await user.click(screen.getByRole('button', { name: 'Upload' }));
     await waitFor(() => expect(requests).toBe(1));
+    expect(screen.queryByRole('button', { name: 'Pause upload of long.wav' })).toBeNull();
 
     await user.click(screen.getByRole('button', { name: 'Cancel upload of long.wav' }));
     await waitFor(() =>
@@ -201,6 +468,7 @@ describe('uploading', () => {
       '“big.wav” was not uploaded. Sound storage is down at the moment.',
     ],
   ])('explains a %i in words', async (status, body, message) => {
+    withoutTus();
     server.use(http.post(`${API}/sounds`, () => HttpResponse.json(body, { status })));
     const { user } = renderUpload();
     await screen.findByText(/up to 105 MB and 3 hours each/);
@@ -212,6 +480,7 @@ describe('uploading', () => {
   });
 
   it('explains a network failure in words', async () => {
+    withoutTus();
     server.use(http.post(`${API}/sounds`, () => HttpResponse.error()));
     const { user } = renderUpload();
     await user.upload(screen.getByLabelText('Audio files'), audioFile('tone.wav'));
@@ -220,15 +489,6 @@ describe('uploading', () => {
     expect(await within(uploadRow('tone.wav')).findByRole('alert')).toHaveTextContent(
       '“tone.wav” could not be sent: the server cannot be reached.',
     );
-  });
-
-  it('asks for a file when none is chosen', async () => {
-    const { user } = renderUpload();
-    await user.click(screen.getByRole('button', { name: 'Upload' }));
-    expect(screen.getByRole('alert')).toHaveTextContent(
-      'Choose at least one audio file to upload.',
-    );
-    expect(screen.queryByRole('list', { name: 'Uploads' })).not.toBeInTheDocument();
   });
 });
 
@@ -298,14 +558,13 @@ describe('files whose type the browser does not know', () => {
 
   function serve() {
     const received: (string | undefined)[] = [];
-    server.use(
-      http.get(`${API}/limits`, () => HttpResponse.json(limits)),
-      http.post(`${API}/sounds`, async ({ request }) => {
-        const { files } = await readMultipart(request);
-        received.push(files.file);
-        return HttpResponse.json(makeSound({ title: files.file }), { status: 201 });
-      }),
-    );
+    serveTus({
+      refuseCreation: (upload) => {
+        received.push(upload.metadata.filename);
+        return null;
+      },
+    });
+    server.use(http.get(`${API}/limits`, () => HttpResponse.json(limits)));
     return received;
   }
 
@@ -362,13 +621,12 @@ describe('dropping files', () => {
 
   it('shows a drop zone while files are over the page and uploads what is dropped', async () => {
     const received: (string | undefined)[] = [];
-    server.use(
-      http.post(`${API}/sounds`, async ({ request }) => {
-        const { files } = await readMultipart(request);
-        received.push(files.file);
-        return HttpResponse.json(makeSound({ title: 'dropped' }), { status: 201 });
-      }),
-    );
+    serveTus({
+      refuseCreation: (upload) => {
+        received.push(upload.metadata.filename);
+        return null;
+      },
+    });
     renderUpload();
     const file = audioFile('dropped.wav');
 
@@ -436,13 +694,13 @@ describe('the storage use', () => {
   it('is fresh by the time an upload counts as done', async () => {
     const state = { usedBytes: 1_000_000, pending: 0 };
     serveMe(state);
-    server.use(
-      http.post(`${API}/sounds`, () => {
+    serveTus({
+      refuse: () => {
         state.usedBytes += 500_000;
         state.pending += 1;
-        return HttpResponse.json(makeSound({ title: 'tone', userId: ME }), { status: 201 });
-      }),
-    );
+        return null;
+      },
+    });
     const { user } = renderUpload();
     const meter = await screen.findByRole('meter', { name: 'Your storage' });
     expect(meter).toHaveAccessibleDescription('1.0 MB of 2.0 GB used');
@@ -461,20 +719,20 @@ describe('the storage use', () => {
   it('is asked again after a refusal for the quota', async () => {
     const state = { usedBytes: 1_900_000_000, pending: 0 };
     serveMe(state);
-    server.use(
-      http.post(`${API}/sounds`, () => {
+    serveTus({
+      refuse: () => {
         // Another tab's uploads took the rest meanwhile.
         state.usedBytes = 2_000_000_000;
-        return HttpResponse.json(
-          apiError(
+        return {
+          status: 413,
+          body: apiError(
             413,
-            'QUOTA_EXCEEDED',
+            'UPLOAD_OVER_QUOTA',
             'Your sounds take 2000000000 of your 2000000000 bytes of storage: delete some to upload more',
           ),
-          { status: 413 },
-        );
-      }),
-    );
+        };
+      },
+    });
     const { user } = renderUpload();
     const meter = await screen.findByRole('meter', { name: 'Your storage' });
     expect(meter).toHaveAccessibleDescription('1.9 GB of 2.0 GB used');

@@ -3,8 +3,14 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { type Limits, useLimits } from '../../../lib/api/get-limits.ts';
 import { formatBytes, formatDurationInWords } from '../../../lib/format.ts';
 import { useFileDrop } from '../hooks/use-file-drop.ts';
-import { formatNames, summarizeFormats, useUploadQueue } from '../hooks/use-upload-queue.ts';
+import {
+  formatNames,
+  isActive,
+  summarizeFormats,
+  useUploadQueue,
+} from '../hooks/use-upload-queue.ts';
 import { StorageUse } from './storage-use.tsx';
+import { UnfinishedUploads } from './unfinished-uploads.tsx';
 import { UploadList } from './upload-list.tsx';
 
 /**
@@ -20,7 +26,8 @@ export function acceptedFiles(limits: Limits): string {
 
 /**
  * Upload one or several audio files, picked or dropped anywhere on the page, each with its own
- * progress bar and cancel button.
+ * progress bar, pause, resume and cancel; uploads left unfinished before a reload are offered to
+ * be resumed.
  */
 export function UploadForm({ userId }: { userId: number }) {
   const limits = useLimits();
@@ -33,6 +40,9 @@ export function UploadForm({ userId }: { userId: number }) {
   const filesHintId = useId();
   const titleId = useId();
   const titleHintId = useId();
+  const activeUrls = new Set(
+    queue.uploads.flatMap((item) => (isActive(item) && item.uploadUrl ? [item.uploadUrl] : [])),
+  );
   const dragging = useFileDrop((files) => {
     setFormError(null);
     queue.start(files, title);
@@ -102,15 +112,18 @@ export function UploadForm({ userId }: { userId: number }) {
       <p role="status" className="visually-hidden">
         {queue.announcement}
       </p>
+      <UnfinishedUploads
+        userId={userId}
+        activeUrls={activeUrls}
+        onResume={queue.resumeUnfinished}
+      />
       {queue.uploads.length > 0 && (
         <UploadList
           uploads={queue.uploads}
           onCancel={queue.cancel}
-          onClearFinished={
-            queue.uploads.every((item) => item.state === 'uploading')
-              ? undefined
-              : queue.clearFinished
-          }
+          onPause={queue.pause}
+          onResume={queue.resume}
+          onClearFinished={queue.uploads.every(isActive) ? undefined : queue.clearFinished}
         />
       )}
       {dragging && (

@@ -4,10 +4,15 @@ import { Alert } from '../../../components/ui/alert.tsx';
 export interface Upload {
   key: number;
   fileName: string;
-  state: 'uploading' | 'done' | 'failed' | 'cancelled';
+  /** `retrying`: the connection was lost and the upload is tried again by itself. */
+  state: 'uploading' | 'retrying' | 'paused' | 'done' | 'failed' | 'cancelled';
   loaded: number;
   /** Bytes to send; null when unknown (the progress bar then shows activity only). */
   total: number | null;
+  /** True once it can be paused and resumed (a resumable upload the server has). */
+  pausable?: boolean;
+  /** The resumable upload's address on the server, once it has one. */
+  uploadUrl?: string;
   soundTitle?: string;
   error?: string;
 }
@@ -15,16 +20,30 @@ export interface Upload {
 interface UploadListProps {
   uploads: Upload[];
   onCancel: (key: number) => void;
+  onPause: (key: number) => void;
+  onResume: (key: number) => void;
   /** Absent while every upload is still running. */
   onClearFinished: (() => void) | undefined;
 }
 
-export function UploadList({ uploads, onCancel, onClearFinished }: UploadListProps) {
+export function UploadList({
+  uploads,
+  onCancel,
+  onPause,
+  onResume,
+  onClearFinished,
+}: UploadListProps) {
   return (
     <div className="uploads">
       <ul className="upload-list" aria-label="Uploads">
         {uploads.map((upload) => (
-          <UploadRow key={upload.key} upload={upload} onCancel={() => onCancel(upload.key)} />
+          <UploadRow
+            key={upload.key}
+            upload={upload}
+            onCancel={() => onCancel(upload.key)}
+            onPause={() => onPause(upload.key)}
+            onResume={() => onResume(upload.key)}
+          />
         ))}
       </ul>
       {onClearFinished && (
@@ -36,25 +55,53 @@ export function UploadList({ uploads, onCancel, onClearFinished }: UploadListPro
   );
 }
 
-function UploadRow({ upload, onCancel }: { upload: Upload; onCancel: () => void }) {
+interface UploadRowProps {
+  upload: Upload;
+  onCancel: () => void;
+  onPause: () => void;
+  onResume: () => void;
+}
+
+function UploadRow({ upload, onCancel, onPause, onResume }: UploadRowProps) {
   const progressId = useId();
   const percent =
     upload.total !== null && upload.total > 0
       ? Math.min(100, Math.round((upload.loaded / upload.total) * 100))
       : null;
-  const done = upload.state === 'done';
+  const { state, fileName } = upload;
+  const active = state === 'uploading' || state === 'retrying' || state === 'paused';
 
   return (
-    <li className={`upload-row upload-${upload.state}`}>
+    <li className={`upload-row upload-${state}`}>
       <div className="upload-line">
         <label htmlFor={progressId} className="upload-name">
-          {upload.fileName}
+          {fileName}
         </label>
-        {upload.state === 'uploading' && (
+        {active && upload.pausable && state !== 'paused' && (
           <button
             type="button"
             className="secondary"
-            aria-label={`Cancel upload of ${upload.fileName}`}
+            aria-label={`Pause upload of ${fileName}`}
+            onClick={onPause}
+          >
+            Pause
+          </button>
+        )}
+        {state === 'paused' && (
+          <button
+            type="button"
+            className="secondary"
+            aria-label={`Resume upload of ${fileName}`}
+            onClick={onResume}
+          >
+            Resume
+          </button>
+        )}
+        {active && (
+          <button
+            type="button"
+            className="secondary"
+            aria-label={`Cancel upload of ${fileName}`}
             onClick={onCancel}
           >
             Cancel
@@ -65,11 +112,11 @@ function UploadRow({ upload, onCancel }: { upload: Upload; onCancel: () => void 
       <progress
         id={progressId}
         max={100}
-        value={done ? 100 : (percent ?? undefined)}
+        value={state === 'done' ? 100 : (percent ?? undefined)}
         aria-valuetext={describeState(upload, percent)}
       />
       <span className="upload-state">{describeState(upload, percent)}</span>
-      {upload.state === 'failed' && upload.error && <Alert>{upload.error}</Alert>}
+      {state === 'failed' && upload.error && <Alert>{upload.error}</Alert>}
     </li>
   );
 }
@@ -79,6 +126,10 @@ function describeState(upload: Upload, percent: number | null): string {
     case 'uploading':
       if (percent === null) return 'Uploading…';
       return percent < 100 ? `${percent}% sent` : 'Sent, waiting for the server…';
+    case 'retrying':
+      return 'Connection lost, retrying…';
+    case 'paused':
+      return percent === null ? 'Paused' : `Paused at ${percent}%`;
     case 'done':
       return upload.soundTitle ? `Uploaded as “${upload.soundTitle}”` : 'Uploaded';
     case 'failed':
