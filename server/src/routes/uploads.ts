@@ -87,6 +87,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return upload;
   }
 
+  // Every route on one upload: the user is checked first (401 before anything else), then the
+  // id, by ownUpload (a malformed id is as unknown as someone else's: 404).
+  const oneUpload = { preHandler: fastify.requireUser, validatorCompiler: () => () => true };
   const uploadSchema = {
     tags: ['uploads'],
     params: UploadParams,
@@ -150,7 +153,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.route<{ Params: { id: string } }>({
     method: 'HEAD',
     url: `${UPLOADS_PATH}/:id`,
-    preHandler: fastify.requireUser,
+    ...oneUpload,
     schema: {
       ...uploadSchema,
       operationId: 'getUploadOffset',
@@ -184,10 +187,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.route<{ Params: { id: string } }>({
     method: 'PATCH',
     url: `${UPLOADS_PATH}/:id`,
-    preHandler: fastify.requireUser,
+    ...oneUpload,
     config: { concurrency: 'uploads' },
-    // tus checks the headers and reads the body; ownUpload checks the id.
-    validatorCompiler: () => () => true,
     schema: {
       ...uploadSchema,
       operationId: 'appendToUpload',
@@ -215,7 +216,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.route<{ Params: { id: string } }>({
     method: 'DELETE',
     url: `${UPLOADS_PATH}/:id`,
-    preHandler: fastify.requireUser,
+    ...oneUpload,
     schema: {
       ...uploadSchema,
       operationId: 'cancelUpload',
