@@ -62,9 +62,9 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
   await test.step('sees the limits, the formats and their storage use before choosing', async () => {
     const section = page.getByRole('region', { name: 'Upload sounds' });
     await expect(section).toContainText('up to 21 MB and 3 hours each');
-    // A new user: nothing stored yet, of the default 2 GiB.
+    // A new user: nothing stored yet, of the default 10 GiB.
     await expect(section.getByRole('meter', { name: 'Your storage' })).toHaveAccessibleDescription(
-      '0 B of 2.1 GB used',
+      '0 B of 11 GB used',
     );
     await expect(section).toContainText('MP3');
     const accept = await section.getByLabel('Audio files').getAttribute('accept');
