@@ -52,8 +52,10 @@ export class ResumableUploadsUnavailable extends Error {
 let endpointCheck: Promise<boolean> | undefined;
 
 /**
- * Whether the API has the tus endpoint: an older one answers its OPTIONS with 404 or 405. Asked
- * once per page. No answer counts as yes: tus-js-client then rides out the outage itself.
+ * Whether the API has the tus endpoint, asked once per page (OPTIONS, tus's discovery): an API
+ * without it may answer 404 or 405. No answer counts as yes: tus-js-client then rides out the
+ * outage itself. (An API whose CORS rules answer any OPTIONS with 204 is found out by its 404
+ * to the creation POST instead.)
  */
 function endpointExists(): Promise<boolean> {
   endpointCheck ??= fetch(uploadsEndpoint(), { method: 'OPTIONS' }).then(
