@@ -248,13 +248,15 @@ describe('what a resumable upload may not do', () => {
     await cancelLeftOpen();
   });
 
-  it('is cancelled (tus termination): its parts leave file_store', async () => {
+  it('is cancelled (tus termination): its parts, which the audit knows, leave file_store', async () => {
     const bytes = noiseWav(3 * MiB);
     const before = await system.countStoredFiles();
     const { url } = await createUpload(system.url, userId, bytes.length);
     await patchUpload(url, userId, 0, bytes.subarray(0, MiB));
     await patchUpload(url, userId, MiB, bytes.subarray(MiB, 2 * MiB));
     expect(await system.countStoredFiles()).toBe(before + 2);
+    // Its parts are accounted for: the audit finds no orphan while the upload is unfinished.
+    await expectConsistent(system);
     expect((await cancelUpload(url, userId)).status).toBe(204);
     expect((await headUpload(url, userId)).status).toBe(404);
     expect(await system.countStoredFiles()).toBe(before);

@@ -10,6 +10,7 @@ import type { Database } from '../../src/db/client.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts';
 import { type SoundStatus, soundsTable } from '../../src/db/schema.ts';
 import { auditSounds } from '../../src/ops/audit.ts';
+import { storedFileNames } from './file-store-temp.ts';
 import type { TestSystem } from './system.ts';
 
 /** What the audit needs: the API's database and file_store (its URL and its data folder). */
@@ -48,7 +49,7 @@ export async function auditConsistency(
 ): Promise<ConsistencyReport> {
   const { db, fileStore } = 'api' in target ? { ...target, db: target.api.db } : target;
   const rows = await db.select().from(soundsTable);
-  const stored = await readdir(join(fileStore.dataDir, 'files')).catch(() => [] as string[]);
+  const stored = await storedFileNames(fileStore.dataDir);
   const tempFiles = await readdir(join(fileStore.dataDir, 'tmp')).catch(() => [] as string[]);
 
   // Asked over HTTP, as the API would: the file must be there and whole.

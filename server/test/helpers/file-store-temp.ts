@@ -14,3 +14,14 @@ export async function fileStoreTempBytes(fileStoreDataDir: string): Promise<numb
   );
   return sizes.sort((a, b) => b - a);
 }
+
+/**
+ * The names of every file file_store holds, read from its data folder: regular files, and the
+ * composites `POST /compose` makes (a folder of links each, under `composites/`).
+ */
+export async function storedFileNames(fileStoreDataDir: string): Promise<string[]> {
+  const folders = ['files', 'composites'].map((folder) =>
+    readdir(join(fileStoreDataDir, folder)).catch(() => [] as string[]),
+  );
+  return (await Promise.all(folders)).flat();
+}

@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
@@ -7,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type Backends, startBackends } from './backends.ts';
 import { watchContract } from './contract.ts';
 import { createTestDatabase } from './database.ts';
+import { storedFileNames } from './file-store-temp.ts';
 
 export type { RunningBackend } from './backends.ts';
 
@@ -87,7 +87,7 @@ export async function startSystem(
     api,
     url,
     async countStoredFiles() {
-      return (await readdir(join(backends.fileStore.dataDir, 'files')).catch(() => [])).length;
+      return (await storedFileNames(backends.fileStore.dataDir)).length;
     },
     async close() {
       await api.close();
