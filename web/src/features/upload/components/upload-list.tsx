@@ -77,35 +77,37 @@ function UploadRow({ upload, onCancel, onPause, onResume }: UploadRowProps) {
         <label htmlFor={progressId} className="upload-name">
           {fileName}
         </label>
-        {active && upload.pausable && state !== 'paused' && (
-          <button
-            type="button"
-            className="secondary"
-            aria-label={`Pause upload of ${fileName}`}
-            onClick={onPause}
-          >
-            Pause
-          </button>
-        )}
-        {state === 'paused' && (
-          <button
-            type="button"
-            className="secondary"
-            aria-label={`Resume upload of ${fileName}`}
-            onClick={onResume}
-          >
-            Resume
-          </button>
-        )}
         {active && (
-          <button
-            type="button"
-            className="secondary"
-            aria-label={`Cancel upload of ${fileName}`}
-            onClick={onCancel}
-          >
-            Cancel
-          </button>
+          <div className="upload-actions">
+            {upload.pausable && state !== 'paused' && (
+              <button
+                type="button"
+                className="secondary"
+                aria-label={`Pause upload of ${fileName}`}
+                onClick={onPause}
+              >
+                Pause
+              </button>
+            )}
+            {state === 'paused' && (
+              <button
+                type="button"
+                className="secondary"
+                aria-label={`Resume upload of ${fileName}`}
+                onClick={onResume}
+              >
+                Resume
+              </button>
+            )}
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Cancel upload of ${fileName}`}
+              onClick={onCancel}
+            >
+              Cancel
+            </button>
+          </div>
         )}
       </div>
       {/* Without a value the bar shows activity only: the browser has not said how much is sent. */}
