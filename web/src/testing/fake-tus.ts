@@ -43,6 +43,7 @@ export function fakeTusServer({
   let counter = 0;
   let held: { from: number; gate: Promise<void>; open: () => void } | null = null;
   let offline = false;
+  let failures: { status: number; count: number } | null = null;
 
   const tusHeaders = (extra: Record<string, string> = {}) => ({
     'Tus-Resumable': '1.0.0',
@@ -131,6 +132,18 @@ export function fakeTusServer({
       const upload = find(request, id);
       if (!upload) return notFound(id);
       const body = await request.arrayBuffer();
+      if (failures && failures.count > 0) {
+        failures.count -= 1;
+        return HttpResponse.json(
+          {
+            statusCode: failures.status,
+            error: 'Error',
+            message: 'down',
+            code: 'STORAGE_UNAVAILABLE',
+          },
+          { status: failures.status, headers: tusHeaders() },
+        );
+      }
       if (held && offset >= held.from) {
         const aborted = new Promise<void>((resolve) =>
           request.signal.addEventListener('abort', () => resolve()),
@@ -195,6 +208,10 @@ export function fakeTusServer({
       held = { from, gate, open };
     },
     release,
+    /** The next `count` PATCHes are answered `status` (a 5xx: the server in trouble). */
+    failPatches(status: number, count: number) {
+      failures = { status, count };
+    },
     /** Every request fails as if the network were gone, the waiting PATCHes too. */
     setOffline(value: boolean) {
       offline = value;

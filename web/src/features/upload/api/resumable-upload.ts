@@ -81,13 +81,18 @@ export interface ResumableUploadInput {
    */
   resumeKey?: string;
   onProgress?: (progress: UploadProgress) => void;
-  /** No answer came (a lost connection, an API restarting): tus-js-client tries again. */
-  onRetrying?: () => void;
+  /**
+   * A request failed for want of an answer (`connection`: lost, or the API restarting) or with
+   * a 5xx (`server`); tus-js-client tries again by itself.
+   */
+  onRetrying?: (reason: RetryReason) => void;
   /** The upload's URL, once the server has one; from then on it may be paused and resumed. */
   onStarted?: (controls: UploadControls) => void;
   /** Aborting cancels: the upload is terminated on the server. */
   signal?: AbortSignal;
 }
+
+export type RetryReason = 'connection' | 'server';
 
 export interface UploadControls {
   uploadUrl: string;
@@ -172,7 +177,9 @@ export async function uploadResumable({
         if (!isWorthRetrying(error)) return false;
         // A 409 or 423 is the server finishing an earlier request, not a lost connection.
         const status = error.originalResponse?.getStatus() ?? 0;
-        if (!cancelling && (status === 0 || status >= 500)) onRetrying?.();
+        if (!cancelling && (status === 0 || status >= 500)) {
+          onRetrying?.(status === 0 ? 'connection' : 'server');
+        }
         return true;
       },
       onSuccess: ({ lastResponse }) => {

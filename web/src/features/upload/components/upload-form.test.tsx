@@ -283,6 +283,26 @@ describe('resumable uploads', () => {
     expect(tus.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
   }, 15_000);
 
+  it('says the server had a problem while it retries a 5xx, and completes', async () => {
+    const { tus } = serveTus();
+    tus.hold(CHUNK_SIZE);
+    const { user } = renderUpload();
+    await startBig(user);
+    const progress = screen.getByRole('progressbar', { name: 'big.wav' });
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', '50% sent'));
+
+    tus.failPatches(503, 2);
+    tus.release();
+    await waitFor(() =>
+      expect(progress).toHaveAttribute('aria-valuetext', 'The server had a problem, retrying…'),
+    );
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    await waitFor(() => expect(progress).toHaveAttribute('aria-valuetext', 'Uploaded as “big”'), {
+      timeout: 5000,
+    });
+    expect(tus.requests.filter(({ method }) => method === 'POST')).toHaveLength(1);
+  }, 10_000);
+
   it.each([
     [
       415,

@@ -54,10 +54,26 @@ describe('UploadList', () => {
       <UploadList
         uploads={[
           { ...base, key: 1, fileName: 'a.wav', state: 'uploading', loaded: 1024, pausable: true },
-          { ...base, key: 2, fileName: 'b.wav', state: 'retrying', loaded: 512, pausable: true },
+          {
+            ...base,
+            key: 2,
+            fileName: 'b.wav',
+            state: 'retrying',
+            retryReason: 'connection',
+            loaded: 512,
+            pausable: true,
+          },
           { ...base, key: 3, fileName: 'c.wav', state: 'paused', loaded: 1536, pausable: true },
           // Not yet created on the server (or sent with POST /sounds): cancel only.
           { ...base, key: 4, fileName: 'd.wav', state: 'uploading', pausable: false },
+          {
+            ...base,
+            key: 5,
+            fileName: 'e.wav',
+            state: 'retrying',
+            retryReason: 'server',
+            pausable: true,
+          },
         ]}
         onCancel={onCancel}
         onPause={onPause}
@@ -68,6 +84,10 @@ describe('UploadList', () => {
     expect(screen.getByRole('progressbar', { name: 'b.wav' })).toHaveAttribute(
       'aria-valuetext',
       'Connection lost, retrying…',
+    );
+    expect(screen.getByRole('progressbar', { name: 'e.wav' })).toHaveAttribute(
+      'aria-valuetext',
+      'The server had a problem, retrying…',
     );
     expect(screen.getByRole('progressbar', { name: 'c.wav' })).toHaveAttribute(
       'aria-valuetext',

@@ -4,8 +4,10 @@ import { Alert } from '../../../components/ui/alert.tsx';
 export interface Upload {
   key: number;
   fileName: string;
-  /** `retrying`: the connection was lost and the upload is tried again by itself. */
+  /** `retrying`: a request failed (see `retryReason`) and the upload is tried again by itself. */
   state: 'uploading' | 'retrying' | 'paused' | 'done' | 'failed' | 'cancelled';
+  /** Why it is retrying: no answer came, or the server answered with a 5xx. */
+  retryReason?: 'connection' | 'server';
   loaded: number;
   /** Bytes to send; null when unknown (the progress bar then shows activity only). */
   total: number | null;
@@ -129,7 +131,9 @@ function describeState(upload: Upload, percent: number | null): string {
       if (percent === null) return 'Uploading…';
       return percent < 100 ? `${percent}% sent` : 'Sent, waiting for the server…';
     case 'retrying':
-      return 'Connection lost, retrying…';
+      return upload.retryReason === 'server'
+        ? 'The server had a problem, retrying…'
+        : 'Connection lost, retrying…';
     case 'paused':
       return percent === null ? 'Paused' : `Paused at ${percent}%`;
     case 'done':

@@ -12,7 +12,7 @@ interface Running {
   fileName: string;
   controller: AbortController;
   controls?: UploadControls;
-  /** Said once per lost connection, not at every retry. */
+  /** Said once per trouble, not at every retry. */
   retrying: boolean;
 }
 
@@ -93,11 +93,17 @@ export function useUploadQueue({ userId, limits }: { userId: number; limits: Lim
             state: item.state === 'retrying' ? 'uploading' : item.state,
           }));
         },
-        onRetrying: () => {
+        onRetrying: (reason) => {
           if (entry.retrying) return;
           entry.retrying = true;
-          update(key, (item) => ({ state: item.state === 'uploading' ? 'retrying' : item.state }));
-          setAnnouncement(`${file.name}: connection lost, retrying…`);
+          update(key, (item) =>
+            item.state === 'uploading' ? { state: 'retrying', retryReason: reason } : {},
+          );
+          setAnnouncement(
+            reason === 'connection'
+              ? `${file.name}: connection lost, retrying…`
+              : `${file.name}: the server had a problem, retrying…`,
+          );
         },
         onStarted: (controls) => {
           entry.controls = controls;
