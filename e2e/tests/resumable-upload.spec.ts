@@ -1,6 +1,13 @@
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
-import { register, soundCard, upload, uploadRows } from '../support/actions.ts';
+import {
+  expectFitsTheWindow,
+  register,
+  soundCard,
+  upload,
+  uploadRows,
+} from '../support/actions.ts';
 import { writeTone } from '../support/audio.ts';
 import { expect, newUserId, test } from '../support/test.ts';
 
@@ -46,11 +53,22 @@ async function percentOf(progress: Locator): Promise<number> {
   return Number((await progress.getAttribute('value')) ?? 0);
 }
 
+/** axe-core finds nothing wrong with the upload panel as it is now, and it fits the window. */
+async function expectAccessibleUploads(page: Page): Promise<void> {
+  await expectFitsTheWindow(page);
+  const results = await new AxeBuilder({ page }).include('section.upload-panel').analyze();
+  expect(results.passes.length, 'axe-core checked the panel').toBeGreaterThan(0);
+  expect(
+    results.violations.map(({ id, nodes }) => `${id}: ${nodes.map((node) => node.html).join(' ')}`),
+  ).toEqual([]);
+}
+
 test('a large upload rides out a lost connection: it says so, retries, and completes from where it was', async ({
   page,
   context,
   apiUrl,
   filesDir,
+  saveScreenshot,
 }, testInfo) => {
   const title = `Long take ${testInfo.project.name} ${Date.now()}`;
   const file = join(filesDir, 'long-take.wav');
@@ -70,6 +88,9 @@ test('a large upload rides out a lost connection: it says so, retries, and compl
     await expect(row).toContainText('Connection lost, retrying…');
     await expect(progress).toHaveAttribute('aria-valuetext', 'Connection lost, retrying…');
     await expect(row.getByRole('alert')).toHaveCount(0);
+    await expect(row.getByRole('button', { name: 'Pause upload of long-take.wav' })).toBeVisible();
+    await expectAccessibleUploads(page);
+    await saveScreenshot('upload-retrying');
     // Still offline a while later: retrying, not failed.
     await page.waitForTimeout(2_000);
     await expect(row).toContainText('Connection lost, retrying…');
@@ -92,6 +113,7 @@ test('after a reload mid-upload, the unfinished upload is offered and choosing t
   page,
   apiUrl,
   filesDir,
+  saveScreenshot,
 }, testInfo) => {
   const title = `Reloaded take ${testInfo.project.name} ${Date.now()}`;
   const file = join(filesDir, 'reloaded-take.wav');
@@ -119,6 +141,11 @@ test('after a reload mid-upload, the unfinished upload is offered and choosing t
     /^Unfinished: reloaded-take\.wav, [1-9][0-9]?% — choose the file again to resume\./,
   );
   const offered = Number(/, ([0-9]+)%/.exec((await unfinished.textContent()) ?? '')?.[1]);
+  await expect(
+    unfinished.getByRole('button', { name: 'Discard unfinished upload of reloaded-take.wav' }),
+  ).toBeVisible();
+  await expectAccessibleUploads(page);
+  await saveScreenshot('upload-unfinished');
 
   await unfinished.getByLabel('Choose reloaded-take.wav again').setInputFiles(file);
   const { row, progress } = uploadOf(page, 'reloaded-take.wav');
