@@ -23,8 +23,9 @@ const BODY_LIMIT = (MAX_COMPOSE_SOURCES + 1) * (6 * MAX_ID_BYTES + 3) + 1024;
 /**
  * `POST /compose`: concatenates stored files into a new one on file_store's own disk, as Google
  * Cloud Storage's compose does, so the API can join a resumable upload's parts without moving
- * the bytes through itself. Not one of the assignment's endpoints. The answer comes when the
- * copy is on disk (seconds for gigabytes); the sources are left for the caller to delete.
+ * the bytes through itself. Not one of the assignment's endpoints. No byte is copied: the new
+ * file is a composite of hard links to the sources' data (see openFileStorage), on disk when
+ * the answer comes; the sources are left for the caller to delete.
  */
 export const composeRoutes: FastifyPluginAsyncTypebox<ComposeRoutesOptions> = async (
   app,
@@ -53,8 +54,8 @@ export const composeRoutes: FastifyPluginAsyncTypebox<ComposeRoutesOptions> = as
     async (request, reply) => {
       const id = checkFileId(request.body.id);
       const sourceIds = request.body.sources.map(checkFileId);
-      // Nothing moves on the connection while the copy runs, which may take minutes on a slow
-      // disk: the server's idle limit (connectionTimeout) must not cut it meanwhile.
+      // Nothing moves on the connection while the compose runs, whose flush may wait long on
+      // a busy disk: the server's idle limit (connectionTimeout) must not cut it meanwhile.
       const { socket } = request.raw;
       socket.setTimeout(0);
       try {

@@ -38,7 +38,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
       const file = await storage.openFile(id);
       if (!file) throw fileNotFound(id);
 
-      // The read stream takes over the descriptor and closes it when done or destroyed
+      // The read stream takes over the file and lets go of it when done or destroyed
       // (Fastify destroys it if the client goes away); every other path closes it here.
       let handedToStream = false;
       try {
@@ -70,9 +70,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
         if (request.method === 'HEAD' || end < start) return reply.send(undefined);
 
         handedToStream = true;
-        return reply.send(file.handle.createReadStream({ start, end }));
+        return reply.send(file.createReadStream({ start, end }));
       } finally {
-        if (!handedToStream) await file.handle.close();
+        if (!handedToStream) await file.close();
       }
     },
   });

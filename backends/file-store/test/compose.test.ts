@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,37 +7,21 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { fileNameForId, openFileStorage } from '../src/storage.ts';
 import {
+  compose,
   download,
   errorCode,
   filePath,
   makeTempRoot,
   patternBytes,
   rawRequest,
+  sha256,
   startFileStore,
+  store,
   storedFiles,
   tempFiles,
-  upload,
 } from './helpers.ts';
 
 const MiB = 1024 * 1024;
-
-function compose(url: string, body: unknown, contentType = 'application/json') {
-  return fetch(`${url}/compose`, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Stores `files` (id → bytes), at most 100 parts a request (file_store's limit). */
-async function store(url: string, files: Array<[string, Uint8Array]>): Promise<void> {
-  for (let start = 0; start < files.length; start += 100) {
-    const response = await upload(url, Object.fromEntries(files.slice(start, start + 100)));
-    expect(response.status).toBe(201);
-  }
-}
 
 /** Composes `sources` into `id`, expecting 201 and every byte in order. */
 async function expectComposed(url: string, id: string, sources: Array<[string, Uint8Array]>) {
@@ -149,7 +133,9 @@ describe('POST /compose', () => {
       chunks.push(next.value);
     }
     expect(sha256(Buffer.concat(chunks))).toBe(sha256(old));
-    expect(await storedFiles(dataDir)).toHaveLength(2);
+    // The old file is gone from the folders: "part", and "song" as a composite.
+    expect(await storedFiles(dataDir)).toEqual([fileNameForId('part')]);
+    expect(await readdir(join(dataDir, 'composites'))).toEqual([fileNameForId('song')]);
   });
 
   it('is not cut by the connection’s idle limit while the copy runs', async () => {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -53,6 +54,25 @@ export function upload(
   }
   return fetch(`${url}${path}`, { method: 'POST', body: form });
 }
+
+/** Stores `files` (id → bytes), at most 100 parts a request (file_store's limit). */
+export async function store(url: string, files: Array<[string, Uint8Array]>): Promise<void> {
+  for (let start = 0; start < files.length; start += 100) {
+    const response = await upload(url, Object.fromEntries(files.slice(start, start + 100)));
+    expect(response.status).toBe(201);
+  }
+}
+
+/** `POST /compose` with `body` (JSON unless it is a string already). */
+export function compose(url: string, body: unknown, contentType = 'application/json') {
+  return fetch(`${url}/compose`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The request path of a file. Dots are escaped too, and the path must be sent as it is (see

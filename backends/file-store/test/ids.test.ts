@@ -165,6 +165,7 @@ describe('path traversal', () => {
     expect(hashed).toHaveLength(2 * writeIds.length);
     expect(tree.filter((path) => !hashed.includes(path))).toEqual([
       'data',
+      'data/composites',
       'data/files',
       'data/ids',
       'data/tmp',
