@@ -56,9 +56,11 @@ beforeEach(async () => {
   // Let any reaper pass in progress (the start-up one) finish, so a later reap() is its own.
   await system.api.reap();
   await system.api.db.delete(soundsTable);
-  for (const folder of ['files', 'tmp']) {
+  for (const folder of ['files', 'composites', 'tmp']) {
     const dir = join(system.fileStore.dataDir, folder);
-    for (const name of await readdir(dir)) await rm(join(dir, name), { force: true });
+    for (const name of await readdir(dir).catch(() => [])) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
   }
 });
 

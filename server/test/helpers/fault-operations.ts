@@ -106,10 +106,10 @@ export async function emptySystem(system: TestSystem): Promise<void> {
   // Let a reaper pass in progress (the start-up one) finish first.
   await system.api.reap();
   await system.api.db.delete(soundsTable);
-  for (const folder of ['files', 'tmp']) {
+  for (const folder of ['files', 'composites', 'tmp']) {
     const dir = join(system.fileStore.dataDir, folder);
     for (const name of await readdir(dir).catch(() => [])) {
-      await rm(join(dir, name), { force: true });
+      await rm(join(dir, name), { recursive: true, force: true });
     }
   }
 }
