@@ -61,7 +61,7 @@ test('a person uploads (picked and dropped), waits for processing, listens, seek
 
   await test.step('sees the limits, the formats and their storage use before choosing', async () => {
     const section = page.getByRole('region', { name: 'Upload sounds' });
-    await expect(section).toContainText('up to 21 MB and 3 hours each');
+    await expect(section).toContainText('up to 4.3 GB and 3 hours each');
     // A new user: nothing stored yet, of the default 10 GiB.
     await expect(section.getByRole('meter', { name: 'Your storage' })).toHaveAccessibleDescription(
       '0 B of 11 GB used',

@@ -9,6 +9,7 @@ interface Limits {
   page: { default: number; maximum: number };
   upload: {
     maxBytes: number;
+    resumableMaxBytes: number;
     formats: Array<{ name: string; types: string[]; extensions: string[] }>;
   };
 }
@@ -17,7 +18,7 @@ let system: TestSystem;
 let limits: Limits;
 let userId: number;
 beforeAll(async () => {
-  system = await startSystem({ MAX_UPLOAD_BYTES: '123456' });
+  system = await startSystem({ MAX_UPLOAD_BYTES: '123456', RESUMABLE_MAX_BYTES: '654321' });
   userId = await system.createUser();
   limits = await json<Limits>(await fetch(`${system.url}/limits`));
 });
@@ -28,8 +29,9 @@ afterAll(() => system?.close());
  * must be the one the API enforces, just inside and just outside.
  */
 describe('GET /limits', () => {
-  it('gives the upload limit as this API is configured, and the accepted families', () => {
+  it('gives the upload limits as this API is configured, and the accepted families', () => {
     expect(limits.upload.maxBytes).toBe(123_456);
+    expect(limits.upload.resumableMaxBytes).toBe(654_321);
     const names = limits.upload.formats.map((format) => format.name).join(', ');
     for (const family of ['MP3', 'WAV', 'AIFF', 'FLAC', 'ALAC', 'Ogg', 'Opus', 'M4A', 'AAC']) {
       expect(names).toContain(family);

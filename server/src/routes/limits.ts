@@ -14,6 +14,7 @@ export const limitsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     page: PAGE_SIZE,
     upload: {
       maxBytes: fastify.config.MAX_UPLOAD_BYTES,
+      resumableMaxBytes: fastify.config.RESUMABLE_MAX_BYTES,
       maxDurationMs: fastify.config.MAX_DURATION_MS,
       formats: ACCEPTED_FORMATS,
     },

@@ -11,7 +11,10 @@ export const Limits = Type.Object(
       maximum: Type.Integer({ description: 'The largest `limit` accepted' }),
     }),
     upload: Type.Object({
-      maxBytes: Type.Integer({ description: 'The largest file an upload may carry' }),
+      maxBytes: Type.Integer({ description: 'The largest file `POST /sounds` may carry' }),
+      resumableMaxBytes: Type.Integer({
+        description: 'The largest file a resumable upload (`/uploads`, tus) may carry',
+      }),
       maxDurationMs: Type.Integer({
         description:
           'The longest sound accepted; a small file is held to less (no more than 2 kbit/s of its bytes can carry)',
@@ -41,10 +44,11 @@ export const Limits = Type.Object(
         page: { default: 20, maximum: 100 },
         upload: {
           maxBytes: 104857600,
+          resumableMaxBytes: 4294967296,
           maxDurationMs: 10800000,
           formats: [{ name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] }],
         },
-        quota: { storageBytes: 2147483648, pendingSounds: 100 },
+        quota: { storageBytes: 10737418240, pendingSounds: 100 },
       },
     ],
   },

@@ -78,6 +78,7 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
     page: { default: 20, maximum: 100 },
     upload: {
       maxBytes: 104_857_600,
+      resumableMaxBytes: 4_294_967_296,
       maxDurationMs: 10_800_000,
       formats: [
         { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },

@@ -532,6 +532,7 @@ export interface components {
          *       },
          *       "upload": {
          *         "maxBytes": 104857600,
+         *         "resumableMaxBytes": 4294967296,
          *         "maxDurationMs": 10800000,
          *         "formats": [
          *           {
@@ -546,7 +547,7 @@ export interface components {
          *         ]
          *       },
          *       "quota": {
-         *         "storageBytes": 2147483648,
+         *         "storageBytes": 10737418240,
          *         "pendingSounds": 100
          *       }
          *     }
@@ -567,8 +568,10 @@ export interface components {
                 maximum: number;
             };
             upload: {
-                /** @description The largest file an upload may carry */
+                /** @description The largest file `POST /sounds` may carry */
                 maxBytes: number;
+                /** @description The largest file a resumable upload (`/uploads`, tus) may carry */
+                resumableMaxBytes: number;
                 /** @description The longest sound accepted; a small file is held to less (no more than 2 kbit/s of its bytes can carry) */
                 maxDurationMs: number;
                 formats: {

@@ -491,7 +491,7 @@ describe('an API without resumable uploads', () => {
     withoutTus();
     server.use(http.post(`${API}/sounds`, () => HttpResponse.json(body, { status })));
     const { user } = renderUpload();
-    await screen.findByText(/up to 105 MB and 3 hours each/);
+    await screen.findByText(/up to 4.3 GB and 3 hours each/);
     await user.upload(screen.getByLabelText('Audio files'), audioFile('big.wav'));
     await user.click(screen.getByRole('button', { name: 'Upload' }));
 
@@ -519,7 +519,8 @@ describe('the limits and formats', () => {
         HttpResponse.json(
           makeLimits({
             upload: {
-              maxBytes: 5_000_000,
+              maxBytes: 1_000_000,
+              resumableMaxBytes: 5_000_000,
               maxDurationMs: 5_400_000,
               formats: [
                 { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3'] },
@@ -548,6 +549,7 @@ describe('files whose type the browser does not know', () => {
   const limits = makeLimits({
     upload: {
       maxBytes: 104_857_600,
+      resumableMaxBytes: 4_294_967_296,
       maxDurationMs: 10_800_000,
       formats: [
         { name: 'MP3', types: ['audio/mpeg'], extensions: ['.mp3', '.mp2'] },
@@ -593,7 +595,7 @@ describe('files whose type the browser does not know', () => {
     const { user } = renderUpload();
     expect(
       await screen.findByText(
-        /^MP3, WAV, AIFF, FLAC, Ogg, M4A, AAC, WebM and Matroska and 5 more formats, up to 105 MB and 3 hours each\./,
+        /^MP3, WAV, AIFF, FLAC, Ogg, M4A, AAC, WebM and Matroska and 5 more formats, up to 4.3 GB and 3 hours each\./,
       ),
     ).toBeInTheDocument();
     await user.click(screen.getByText('Every format accepted'));
@@ -607,7 +609,7 @@ describe('files whose type the browser does not know', () => {
   it('sends them from the picker, whatever type the browser gave them: the server judges', async () => {
     const received = serve();
     const { user } = renderUpload();
-    await screen.findByText(/up to 105 MB and 3 hours each/);
+    await screen.findByText(/up to 4.3 GB and 3 hours each/);
     // user-event keeps only the files `accept` lets through, as a browser's picker suggests.
     await user.upload(screen.getByLabelText('Audio files'), odd);
     await user.click(screen.getByRole('button', { name: 'Upload' }));
@@ -619,7 +621,7 @@ describe('files whose type the browser does not know', () => {
   it('sends them when dropped, too', async () => {
     const received = serve();
     renderUpload();
-    await screen.findByText(/up to 105 MB and 3 hours each/);
+    await screen.findByText(/up to 4.3 GB and 3 hours each/);
     const drop = createEvent('drop', window, { bubbles: true, cancelable: true });
     Object.defineProperty(drop, 'dataTransfer', {
       value: { types: ['Files'], files: odd, dropEffect: 'none' },

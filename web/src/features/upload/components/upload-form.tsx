@@ -81,7 +81,7 @@ export function UploadForm({ userId }: { userId: number }) {
           />
           <p id={filesHintId} className="hint">
             {limits
-              ? `${summarizeFormats(limits)}, up to ${formatBytes(limits.upload.maxBytes)} and ${formatDurationInWords(limits.upload.maxDurationMs)} each. You can also drop files anywhere on the page.`
+              ? `${summarizeFormats(limits)}, up to ${formatBytes(limits.upload.resumableMaxBytes)} and ${formatDurationInWords(limits.upload.maxDurationMs)} each. You can also drop files anywhere on the page.`
               : 'You can also drop files anywhere on the page.'}
           </p>
           {limits && summarizeFormats(limits) !== formatNames(limits) && (
