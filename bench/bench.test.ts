@@ -52,8 +52,8 @@ it('runs every section in smoke mode and prints a table with rows for each, with
   const { code, output } = await runSmoke();
   const printed = tables(output);
   // upload, playback, listing, concurrency, slow readers, live events, start-up, catalogue,
-  // replicas, processing, fairness
-  expect(printed.map((table) => table.rows.length > 0)).toEqual(Array(11).fill(true));
+  // replicas, processing, fairness, resumable
+  expect(printed.map((table) => table.rows.length > 0)).toEqual(Array(12).fill(true));
   for (const table of printed) {
     for (const row of table.rows) {
       expect(row.length).toBe(table.header.length);
@@ -62,7 +62,7 @@ it('runs every section in smoke mode and prints a table with rows for each, with
   }
   expect(output).not.toMatch(/measurement\(s\) failed/);
   expect(code, output).toBe(0);
-  // The smoke run is meant for CI: it has to stay quick (eleven sections, two of them starting a
+  // The smoke run is meant for CI: it has to stay quick (twelve sections, two of them starting a
   // system per measurement, while other suites share the two cores).
   expect(performance.now() - began).toBeLessThan(180_000);
 });

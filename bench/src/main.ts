@@ -1,6 +1,7 @@
 // `pnpm bench`: starts the system on free ports (Postgres when DATABASE_URL is set, PGlite
 // otherwise), measures upload, playback, listing, concurrency, start-up, a million-sound
-// catalogue, replica scaling, processing and its fairness, idle live-event streams, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
+// catalogue, replica scaling, processing and its fairness, idle live-event streams, resumable
+// uploads against multipart, and prints one markdown table per section. `--smoke` (or BENCH_SMOKE=1) runs every section tiny and fast.
 // Exits 1 if any measurement failed (an ERROR cell). Settings: see bench/README.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { runLiveEventsSection } from './sections/live-events.ts';
 import { runPlaybackSection } from './sections/playback.ts';
 import { runProcessingSection } from './sections/processing.ts';
 import { runReplicasSection } from './sections/replicas.ts';
+import { runResumableSection } from './sections/resumable.ts';
 import { runSlowReadersSection } from './sections/slow-readers.ts';
 import { runStartupSection } from './sections/startup.ts';
 import { runUploadSection, type UploadedFiles } from './sections/upload.ts';
@@ -73,6 +75,7 @@ try {
   if (plan.sections.includes('replicas')) print(await runReplicasSection(own));
   if (plan.sections.includes('processing')) print(await runProcessingSection(own));
   if (plan.sections.includes('fairness')) print(await runFairnessSection(own));
+  if (plan.sections.includes('resumable')) print(await runResumableSection(own));
 } finally {
   await cleanUpAll();
   await removeWorkDir();

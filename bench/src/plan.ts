@@ -16,6 +16,7 @@ export const SECTIONS = [
   'fairness',
   'slow-readers',
   'live-events',
+  'resumable',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -27,6 +28,11 @@ export interface BenchPlan {
   uploadRuns: number;
   /** One unreported upload of this size each way first, so the JIT has compiled the path. */
   uploadWarmupBytes: number;
+  /** The resumable section's files, each sent this many times each way, in turn. */
+  resumableSizes: number[];
+  resumableRuns: number;
+  /** The chunked tus uploads' PATCH size (the web app's). */
+  resumableChunkBytes: number;
   fullReads: number;
   rangeCount: number;
   rangeBytes: number;
@@ -86,6 +92,10 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
       uploadSizes: [64 * KiB, 256 * KiB],
       uploadRuns: 1,
       uploadWarmupBytes: 0,
+      resumableSizes: [1 * MiB, 4 * MiB],
+      resumableRuns: 1,
+      // Smaller than the files, so the smoke run sends several PATCHes too.
+      resumableChunkBytes: 1 * MiB,
       fullReads: 1,
       rangeCount: 8,
       rangeBytes: 16 * KiB,
@@ -108,6 +118,9 @@ export function readPlan(argv: string[], env: NodeJS.ProcessEnv): BenchPlan {
     uploadSizes: [1 * MiB, 16 * MiB, 100 * MiB],
     uploadRuns: 5,
     uploadWarmupBytes: 16 * MiB,
+    resumableSizes: [100 * MiB, 1024 * MiB],
+    resumableRuns: 3,
+    resumableChunkBytes: 8 * MiB,
     fullReads: 5,
     rangeCount: 64,
     rangeBytes: 1 * MiB,

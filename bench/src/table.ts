@@ -20,6 +20,7 @@ export const percent = (ratio: number) =>
   Number.isFinite(ratio) ? `${Math.round(ratio * 100)} %` : 'n/a';
 
 export function sizeLabel(bytes: number): string {
+  if (bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3} GiB`;
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
 }
 
