@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Upload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resumableUploadParts } from '../src/db/schema.ts';
 import { PNG_BYTES } from './helpers/audio.ts';
-import { expectConsistent } from './helpers/audit.ts';
+import { expectConsistent, fileStoreHas, storeFileDirectly } from './helpers/audit.ts';
 import { json } from './helpers/http.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
 import {
@@ -164,6 +165,27 @@ describe('the tus endpoint', () => {
     expect(kept).toBeGreaterThan(sent - MiB);
     const last = await sendRest(url, userId, bytes, MiB);
     expect(sha256(await storedAudio(last.headers.get('sound-id') ?? ''))).toBe(sha256(bytes));
+  });
+
+  it('removes the part a crashed request had named (and maybe written) before appending', async () => {
+    const bytes = noiseWav(2 * MiB);
+    const { url } = await createUpload(system.url, userId, bytes.length);
+    expect((await patchUpload(url, userId, 0, bytes.subarray(0, MiB))).status).toBe(204);
+    // What a process killed mid-request leaves: a part named, its file whole or not, no size.
+    const leftover = randomUUID();
+    await system.api.db.insert(resumableUploadParts).values({
+      key: leftover,
+      uploadId: new URL(url).pathname.split('/').pop() ?? '',
+      offset: MiB,
+      size: null,
+    });
+    await storeFileDirectly(system.fileStore.url, leftover, bytes.subarray(MiB, MiB + KiB));
+    // The next request removes it first (not only the end of the upload).
+    expect((await patchUpload(url, userId, MiB, bytes.subarray(MiB, MiB + KiB))).status).toBe(204);
+    expect(await fileStoreHas(system.fileStore.url, leftover)).toBe(false);
+    const last = await sendRest(url, userId, bytes, MiB);
+    expect(sha256(await storedAudio(last.headers.get('sound-id') ?? ''))).toBe(sha256(bytes));
+    await expectConsistent(system);
   });
 
   it('lets one of two requests appending at once win, and the other gets 409', async () => {

@@ -8,6 +8,7 @@ import {
   asApiError,
   runTusCall,
   SOUND_ID_HEADER,
+  type TusCall,
   UPLOAD_ID_PATTERN,
   UPLOADS_PATH,
 } from '../uploads/tus.ts';
@@ -56,8 +57,13 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  async function handOver(request: FastifyRequest, reply: FastifyReply, uploadId = '') {
-    const call = { userId: request.userId ?? 0, error: undefined as unknown };
+  async function handOver(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    upload?: TusCall['upload'],
+  ) {
+    const uploadId = upload?.id ?? '';
+    const call: TusCall = { userId: request.userId ?? 0, upload };
     const answer = await runTusCall(call, () =>
       tus.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw })),
     );
@@ -180,7 +186,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         upload = await ownUpload(request);
       }
       if (upload.soundId) reply.header(SOUND_ID_HEADER, upload.soundId);
-      return handOver(request, reply, request.params.id);
+      return handOver(request, reply, upload);
     },
   });
 
@@ -207,10 +213,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...NOT_YOURS,
       },
     },
-    handler: async (request, reply) => {
-      await ownUpload(request);
-      return handOver(request, reply, request.params.id);
-    },
+    handler: async (request, reply) => handOver(request, reply, await ownUpload(request)),
   });
 
   fastify.route<{ Params: { id: string } }>({
@@ -228,9 +231,6 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...NOT_YOURS,
       },
     },
-    handler: async (request, reply) => {
-      await ownUpload(request);
-      return handOver(request, reply, request.params.id);
-    },
+    handler: async (request, reply) => handOver(request, reply, await ownUpload(request)),
   });
 };

@@ -100,6 +100,72 @@ export async function takeLease(
   return row ? token : undefined;
 }
 
+/** An append begun: its lease, the part it will write, and what the upload already holds. */
+export interface BegunAppend {
+  token: string;
+  /** The part this request writes, named before its file exists. */
+  key: string;
+  /** The upload's announced length. */
+  length: number;
+  /** Parts recorded before this one (pending ones included). */
+  parts: number;
+  /** Parts named but never recorded whole: their request died before it finished. */
+  leftovers: string[];
+}
+
+/**
+ * One round trip to begin an append at `offset`: takes the lease (as takeLease), names the
+ * part about to be written, and reads what the upload holds. Undefined when the lease is not
+ * to be had (the caller asks why).
+ */
+export async function beginAppend(
+  db: Database,
+  id: string,
+  offset: number,
+): Promise<BegunAppend | undefined> {
+  const token = randomUUID();
+  const key = randomUUID();
+  // Every part of one statement sees the rows as they were before it: `parts` and `pending`
+  // do not count the part it names.
+  const result = await db.execute(sql`
+    with taken as (
+      update ${resumableUploads}
+      set lease_token = ${token},
+          lease_until = now() + ${`${LEASE_MS} milliseconds`}::interval
+      where id = ${id} and "offset" = ${offset} and sound_id is null
+        and (lease_until is null or lease_until < now())
+      returning length
+    ), named as (
+      insert into ${resumableUploadParts} (key, upload_id, "offset", size)
+      select ${key}, ${id}, ${offset}, null from taken
+    )
+    select taken.length,
+      (select count(*) from ${resumableUploadParts} where upload_id = ${id}) as parts,
+      (select coalesce(array_agg(key::text), '{}') from ${resumableUploadParts}
+        where upload_id = ${id} and size is null) as leftovers
+    from taken`);
+  const [row] = rowsOf<{
+    length: number | string;
+    parts: number | string;
+    leftovers: string[] | string;
+  }>(result);
+  if (!row) return undefined;
+  return {
+    token,
+    key,
+    length: Number(row.length),
+    parts: Number(row.parts),
+    leftovers: parseTextArray(row.leftovers),
+  };
+}
+
+/** A `text[]` as either driver gives it back (postgres.js: an array; PGlite may give `{a,b}`). */
+function parseTextArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner ? inner.split(',') : [];
+}
+
 /** Keeps a lease alive; false when it is no longer this token's (taken over, or the upload gone). */
 export async function renewLease(db: Database, id: string, token: string): Promise<boolean> {
   const [row] = await db
@@ -126,25 +192,14 @@ export function partsOf(db: Database, uploadId: string): Promise<ResumableUpload
     .orderBy(asc(resumableUploadParts.offset));
 }
 
-/** Names the file a request is about to write, before it writes it. */
-export async function insertPendingPart(
-  db: Database,
-  uploadId: string,
-  offset: number,
-): Promise<string> {
-  const key = randomUUID();
-  await db.insert(resumableUploadParts).values({ key, uploadId, offset, size: null });
-  return key;
-}
-
 export async function deletePart(db: Database, key: string): Promise<void> {
   await db.delete(resumableUploadParts).where(eq(resumableUploadParts.key, key));
 }
 
 /**
- * Records a written part and moves the upload's offset past it, in one statement, only while
- * `token` still holds the lease and the offset is where the part began: resolves to the new
- * offset, or undefined when the lease was lost (the caller removes its file).
+ * Records a written part, moves the upload's offset past it and gives up the lease, in one
+ * statement, only while `token` still holds the lease and the offset is where the part began:
+ * resolves to the new offset, or undefined when the lease was lost (the caller removes its file).
  */
 export async function commitPart(
   db: Database,
@@ -153,7 +208,7 @@ export async function commitPart(
   const result = await db.execute(sql`
     with moved as (
       update ${resumableUploads}
-      set "offset" = "offset" + ${part.size}
+      set "offset" = "offset" + ${part.size}, lease_token = null, lease_until = null
       where id = ${part.uploadId} and lease_token = ${part.token} and "offset" = ${part.offset}
       returning "offset"
     ), recorded as (

@@ -20,11 +20,11 @@ import {
   publishStoredUpload,
 } from '../sounds/upload.ts';
 import {
+  beginAppend,
   commitPart,
   deletePart,
   deleteUpload,
   findUpload,
-  insertPendingPart,
   insertUpload,
   LEASE_MS,
   markPublished,
@@ -212,16 +212,17 @@ export function createResumableUploads(
   /** Refuses what is plainly not sound from its first bytes, before the rest is sent. */
   async function sniffFirstPart(
     source: Readable,
-    upload: ResumableUploadRow,
+    uploadId: string,
+    length: number,
   ): Promise<{ head: Buffer; sniffed: Sniffed }> {
     const head = await readHead(source, HEAD_BYTES);
     const sniffed = sniff(head);
     // A request cut off after a few bytes tells too little to judge; the whole file is judged
     // at the end anyway.
-    const sawEnough = head.length === HEAD_BYTES || head.length === upload.length;
+    const sawEnough = head.length === HEAD_BYTES || head.length === length;
     if (sniffed.notAudio && sawEnough) {
       source.resume();
-      await terminate(upload.id);
+      await terminate(uploadId);
       throw notAudio(sniffed.notAudio);
     }
     return { head, sniffed };
@@ -259,44 +260,49 @@ export function createResumableUploads(
 
     find: (id) => findUpload(db, id),
 
-    append(id, offset, source) {
-      return withLease(id, offset, async (token) => {
-        const upload = await findUpload(db, id);
-        if (!upload) throw new Errors.uploadNotFound(id);
-        const parts = await partsOf(db, id);
-        // Parts named but never recorded whole: their request died before it finished.
-        await removeParts(parts.filter((part) => part.size === null));
-        if (parts.length >= MAX_PARTS) throw new Errors.tooManyParts(MAX_PARTS);
+    async append(id, offset, source) {
+      const begun = await beginAppend(db, id, offset);
+      if (!begun) throw await whyNoLease(id, offset);
+      const { token, key } = begun;
+      const renewal = setInterval(() => {
+        renewLease(db, id, token).catch((error) =>
+          log.warn({ err: error, uploadId: id }, 'could not renew an upload lease'),
+        );
+      }, LEASE_MS / 3);
+      let committed = false;
+      try {
+        await removeParts(
+          begun.leftovers.map((left) => ({ key: left, uploadId: id, offset, size: null })),
+        );
+        if (begun.parts >= MAX_PARTS) throw new Errors.tooManyParts(MAX_PARTS);
 
-        const head = offset === 0 ? (await sniffFirstPart(source, upload)).head : undefined;
+        const head =
+          offset === 0 ? (await sniffFirstPart(source, id, begun.length)).head : undefined;
         const meter = byteCounter();
         if (head) meter.write(head);
         source.once('error', (error) => meter.destroy(error));
         source.pipe(meter);
 
-        const key = await insertPendingPart(db, id, offset);
-        let committed = false;
-        try {
-          await fileStore.storeSoundFile(key, meter);
-          if (meter.size === 0) return offset;
-          const moved = await commitPart(db, {
-            uploadId: id,
-            key,
-            offset,
-            size: meter.size,
-            token,
-          });
-          if (moved === undefined) throw await whyNoLease(id, offset);
-          committed = true;
-          return moved;
-        } finally {
-          if (!committed) {
-            await removeParts([{ key, uploadId: id, offset, size: null }]).catch((error) =>
-              log.warn({ err: error, key }, 'could not remove an unrecorded part; the reaper will'),
-            );
-          }
+        await fileStore.storeSoundFile(key, meter);
+        if (meter.size === 0) return offset;
+        const moved = await commitPart(db, { uploadId: id, key, offset, size: meter.size, token });
+        if (moved === undefined) throw await whyNoLease(id, offset);
+        committed = true;
+        return moved;
+      } finally {
+        clearInterval(renewal);
+        if (!committed) {
+          await removeParts([{ key, uploadId: id, offset, size: null }]).catch((error) =>
+            log.warn({ err: error, key }, 'could not remove an unrecorded part; the reaper will'),
+          );
+          await releaseLease(db, id, token).catch((error) =>
+            log.warn(
+              { err: error, uploadId: id },
+              'could not release an upload lease; it runs out',
+            ),
+          );
         }
-      });
+      }
     },
 
     async finish(id) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Server } from '@tus/server';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
+import type { ResumableUploadRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import type { ResumableUploadsService } from './service.ts';
 
@@ -19,6 +20,8 @@ export const UPLOAD_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
  */
 export interface TusCall {
   userId: number;
+  /** The upload the request names, as the route just read it (tus would read it again). */
+  upload?: ResumableUploadRow | undefined;
   error?: unknown;
 }
 
@@ -63,7 +66,8 @@ class PartsDataStore extends DataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const row = await this.#uploads.find(id);
+    const known = calls.getStore()?.upload;
+    const row = known?.id === id ? known : await this.#uploads.find(id);
     if (!row) throw ERRORS.FILE_NOT_FOUND;
     return new Upload({
       id,
