@@ -57,13 +57,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  async function handOver(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    upload?: TusCall['upload'],
-  ) {
+  async function handOver(request: FastifyRequest, reply: FastifyReply, upload?: { id: string }) {
     const uploadId = upload?.id ?? '';
-    const call: TusCall = { userId: request.userId ?? 0, upload };
+    const call: TusCall = { userId: request.userId ?? 0 };
     const answer = await runTusCall(call, () =>
       tus.handleWeb(new NodeRequest({ req: request.raw, res: reply.raw })),
     );

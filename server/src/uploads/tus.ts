@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Server } from '@tus/server';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
-import type { ResumableUploadRow } from '../db/schema.ts';
 import { Errors } from '../lib/errors.ts';
 import type { ResumableUploadsService } from './service.ts';
 
@@ -20,8 +19,6 @@ export const UPLOAD_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
  */
 export interface TusCall {
   userId: number;
-  /** The upload the request names, as the route just read it (tus would read it again). */
-  upload?: ResumableUploadRow | undefined;
   error?: unknown;
 }
 
@@ -66,8 +63,9 @@ class PartsDataStore extends DataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const known = calls.getStore()?.upload;
-    const row = known?.id === id ? known : await this.#uploads.find(id);
+    // Read afresh, never the route's row: tus asks after waiting for its lock, and a request
+    // that held it may have moved the offset meanwhile.
+    const row = await this.#uploads.find(id);
     if (!row) throw ERRORS.FILE_NOT_FOUND;
     return new Upload({
       id,
