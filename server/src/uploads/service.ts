@@ -162,8 +162,8 @@ export function createResumableUploads(
   }
 
   /**
-   * The whole upload, as file_store composes it under a new sound's key; its row stays fresh
-   * (`heartbeat`) while the parts are copied and the result judged.
+   * The whole upload, as file_store composes it under a new sound's key (linking the parts, not
+   * copying them); its row stays fresh (`heartbeat`) while that is done and the result judged.
    */
   async function composeSound(
     upload: ResumableUploadRow,
