@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resumableUploadParts } from '../src/db/schema.ts';
 import { PNG_BYTES } from './helpers/audio.ts';
 import { expectConsistent, fileStoreHas, storeFileDirectly } from './helpers/audit.ts';
+import { reapAndAudit } from './helpers/fault-operations.ts';
+import { type FaultySystem, startFaultySystem } from './helpers/faulty-system.ts';
 import { json } from './helpers/http.ts';
 import { startSystem, type TestSystem } from './helpers/system.ts';
 import {
@@ -309,5 +311,39 @@ describe('expiry', () => {
     expect((await headUpload(url, owner)).status).toBe(404);
     expect(await expiring.countStoredFiles()).toBe(before);
     await expectConsistent(expiring);
+  });
+});
+
+describe('file_store failing as the last byte arrives', () => {
+  let faulty: FaultySystem;
+  let owner: number;
+  beforeAll(async () => {
+    faulty = await startFaultySystem('file_store', { REAPER_STALE_AFTER_MS: '1000' });
+    owner = await faulty.system.createUser();
+  });
+  afterAll(() => faulty?.close());
+
+  it('keeps the complete upload, and its next HEAD publishes it', async () => {
+    const { system, proxy } = faulty;
+    const bytes = noiseWav(512 * KiB);
+    const { url } = await createUpload(system.url, owner, bytes.length);
+    // file_store composes the parts, and then its answer is lost and it goes away.
+    await proxy.set({
+      mode: 'crash-before-reply',
+      matches: (reply) => reply.includes('"size"'),
+    });
+    const last = await patchUpload(url, owner, 0, bytes);
+    expect(last.status).toBe(503);
+    expect((await headUpload(url, owner)).status).toBe(503);
+
+    await proxy.set({ mode: 'pass' });
+    const head = await headUpload(url, owner);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+    const soundId = head.headers.get('sound-id') ?? '';
+    const audio = await fetch(`${system.url}/sounds/${soundId}/audio`);
+    expect(sha256(Buffer.from(await audio.arrayBuffer()))).toBe(sha256(bytes));
+    // The first attempt's sound row and file are the reaper's, like any upload cut short.
+    await reapAndAudit(system);
   });
 });

@@ -171,7 +171,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           'Cache-Control': Type.Literal('no-store'),
           ...SOUND_ID,
         }),
-        ...errorReplies(400, 410, 503),
+        // 409, 413, 415, 422: a complete upload published now (see above) meets what its last
+        // PATCH would have: another request finishing it, or the file refused.
+        ...errorReplies(400, 409, 410, 413, 415, 422, 503),
         ...NOT_YOURS,
       },
     },

@@ -3107,8 +3107,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description A conflict with the current state: the user id is registered already, the sound did not fail, or (resumable uploads) `Upload-Offset` is not the server’s or another request is appending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description The upload expired before it was finished */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body is larger than the limit (`GET /limits`), or than what is left of your storage quota (`GET /me`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3125,8 +3143,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The body is of a type this operation does not take, or the file is not audio (`message` says what it is) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description An `Expect` other than `100-continue` */
             417: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The file could not be checked within its budget, or it claims more sound than it may hold */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
