@@ -230,6 +230,8 @@ export function createResumableUploads(
 
   return {
     async create({ id, userId, length, metadata }) {
+      // Nothing to send, and nothing a sound could be made of: refused as POST /sounds does.
+      if (length === 0) throw new Errors.emptyFile();
       const filename = cleanFilename(metadata?.filename ?? metadata?.name ?? undefined);
       const title = (metadata?.title && cleanTitle(metadata.title)) || null;
       const unfinished = await unfinishedOf(db, userId);
