@@ -1,6 +1,6 @@
 // Timed HTTP transfers with node:http: uploads stream their body from a generator with an exact
 // Content-Length (as a browser sends a file), downloads count bytes and keep none.
-import { type Agent, request } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { wavChunks } from './wav.ts';
@@ -17,6 +17,25 @@ export interface Transfer {
 }
 
 export const MB = 1_000_000;
+
+/** The answer to `req`: its status, headers and body as text, once read to its end. */
+export function answerOf(
+  req: ClientRequest,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    req.once('response', async (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      try {
+        for await (const chunk of res) text += chunk;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.once('error', reject);
+  });
+}
 
 export function mbPerSecond(transfer: { bytes: number; ms: number }): number {
   return transfer.bytes / MB / (transfer.ms / 1000);
@@ -76,28 +95,11 @@ export async function postFilePart(
       ...part.headers,
     },
   });
-  const replied = new Promise<{ status: number; text: string; timing: string }>(
-    (resolve, reject) => {
-      req.once('response', async (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        try {
-          for await (const chunk of res) text += chunk;
-          resolve({
-            status: res.statusCode ?? 0,
-            text,
-            timing: String(res.headers['server-timing'] ?? ''),
-          });
-        } catch (error) {
-          reject(error);
-        }
-      });
-      req.once('error', reject);
-    },
-  );
+  const replied = answerOf(req);
   // A server may answer (e.g. 4xx) before reading the whole body; the reply is what counts.
   await Promise.all([pipeline(Readable.from(body()), req).catch(() => {}), replied]);
-  const { status, text, timing } = await replied;
+  const { status, text, headers } = await replied;
+  const timing = String(headers['server-timing'] ?? '');
   return {
     status,
     bytes: part.bytes,

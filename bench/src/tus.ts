@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { answerOf } from './http.ts';
 
 export const TUS_HEADERS = { 'tus-resumable': '1.0.0' };
 
@@ -113,21 +114,7 @@ async function send(
 ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string; ms: number }> {
   const began = performance.now();
   const req = request(url, { method, agent, headers });
-  const answered = new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>(
-    (resolve, reject) => {
-      req.once('response', async (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        try {
-          for await (const chunk of res) text += chunk;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
-        } catch (error) {
-          reject(error);
-        }
-      });
-      req.once('error', reject);
-    },
-  );
+  const answered = answerOf(req);
   // A server may answer (e.g. 4xx) before reading the whole body; the answer is what counts.
   const sent = body ? pipeline(body, req) : new Promise<void>((done) => req.end(done));
   await Promise.all([sent.catch(() => {}), answered]);
